@@ -1,0 +1,145 @@
+/**
+ * Fields the event model derives from an audit event, addressable by rules as
+ * `tokenwatch.<name>`. They put facts that need parsing (the request URI, the
+ * trusted client address, service-account names) where a Sigma rule can
+ * compare them, without any rule knowing how they are computed.
+ */
+import type { AuditEvent } from './types.js';
+
+export const DERIVED_PREFIX = 'tokenwatch.';
+
+const SA_PREFIX = 'system:serviceaccount:';
+export const CREDENTIAL_ID_EXTRA = 'authentication.kubernetes.io/credential-id';
+export const ISSUED_CREDENTIAL_ID_ANNOTATIONS = [
+  'authentication.kubernetes.io/issued-credential-id',
+  // the 1.29 spelling, renamed in 1.30 (kubernetes#123098)
+  'authentication.k8s.io/issued-credential-id',
+];
+
+export interface ParsedUri {
+  path: string;
+  query: string;
+  params: string[];
+  namespace?: string;
+  resource?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** Splits a Kubernetes API request URI into the parts objectRef should agree with. */
+export function parseRequestUri(uri: string): ParsedUri {
+  const q = uri.indexOf('?');
+  const path = q < 0 ? uri : uri.slice(0, q);
+  const query = q < 0 ? '' : uri.slice(q + 1);
+  const params = query === '' ? [] : query.split('&').map((p) => safeDecode(p.split('=')[0] ?? ''));
+  const parts = path.split('/').filter((p) => p !== '').map(safeDecode);
+  // /api/v1/... or /apis/GROUP/VERSION/...
+  let i = parts[0] === 'api' ? 2 : parts[0] === 'apis' ? 3 : parts.length;
+  const out: ParsedUri = { path, query, params };
+  if (parts[i] === 'namespaces' && parts.length > i + 2) {
+    out.namespace = parts[i + 1];
+    i += 2;
+  } else if (parts[i] === 'namespaces' && parts.length === i + 2) {
+    out.resource = 'namespaces';
+    out.name = parts[i + 1];
+    return out;
+  }
+  if (i < parts.length) out.resource = parts[i];
+  if (i + 1 < parts.length) out.name = parts[i + 1];
+  if (i + 2 < parts.length) out.subresource = parts.slice(i + 2).join('/');
+  return out;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** `system:serviceaccount:NS:NAME` → {namespace, name}. */
+export function serviceAccountOf(username: string | undefined): { namespace: string; name: string } | undefined {
+  if (!username || !username.startsWith(SA_PREFIX)) return undefined;
+  const rest = username.slice(SA_PREFIX.length);
+  const c = rest.indexOf(':');
+  if (c <= 0 || c === rest.length - 1) return undefined;
+  return { namespace: rest.slice(0, c), name: rest.slice(c + 1) };
+}
+
+export function serviceAccountUsername(namespace: string, name: string): string {
+  return `${SA_PREFIX}${namespace}:${name}`;
+}
+
+/** The last sourceIPs entry: the only one the client cannot set (DOMAIN.md). */
+export function clientIp(ev: AuditEvent): string | undefined {
+  const ips = ev.sourceIPs;
+  return Array.isArray(ips) && ips.length > 0 ? String(ips[ips.length - 1]) : undefined;
+}
+
+function extra(ev: AuditEvent, key: string): string | undefined {
+  const v = ev.user?.extra?.[key];
+  return Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
+}
+
+export function credentialId(ev: AuditEvent): string | undefined {
+  return extra(ev, CREDENTIAL_ID_EXTRA);
+}
+
+export function issuedCredentialId(ev: AuditEvent): string | undefined {
+  const a = ev.annotations;
+  if (!a) return undefined;
+  for (const k of ISSUED_CREDENTIAL_ID_ANNOTATIONS) if (typeof a[k] === 'string') return a[k];
+  return undefined;
+}
+
+/** The service account a TokenRequest (or an action on a service account) targets, as its username. */
+export function targetAccount(ev: AuditEvent): string | undefined {
+  const o = ev.objectRef;
+  if (!o || o.resource !== 'serviceaccounts' || !o.namespace || !o.name) return undefined;
+  return serviceAccountUsername(o.namespace, o.name);
+}
+
+export function expirationSeconds(ev: AuditEvent): number | undefined {
+  const spec = (ev.requestObject as { spec?: { expirationSeconds?: unknown } } | undefined)?.spec;
+  const v = spec?.expirationSeconds;
+  return typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+type Getter = (ev: AuditEvent) => unknown[];
+const one = (f: (ev: AuditEvent) => unknown): Getter => (ev) => {
+  const v = f(ev);
+  return v === undefined ? [] : [v];
+};
+const uriPart = (k: keyof ParsedUri): Getter => (ev) => {
+  if (typeof ev.requestURI !== 'string') return [];
+  const v = parseRequestUri(ev.requestURI)[k];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+};
+
+const DERIVED: Record<string, Getter> = {
+  client_ip: one(clientIp),
+  actor: one((ev) => ev.user?.username),
+  effective_user: one((ev) => ev.impersonatedUser?.username ?? ev.user?.username),
+  actor_account: one((ev) => (serviceAccountOf(ev.user?.username) ? ev.user?.username : undefined)),
+  target_account: one(targetAccount),
+  credential_id: one(credentialId),
+  issued_credential_id: one(issuedCredentialId),
+  expiration_seconds: one(expirationSeconds),
+  pod_name: one((ev) => extra(ev, 'authentication.kubernetes.io/pod-name')),
+  node_name: one((ev) => extra(ev, 'authentication.kubernetes.io/node-name')),
+  'uri.path': uriPart('path'),
+  'uri.query': uriPart('query'),
+  'uri.params': uriPart('params'),
+  'uri.namespace': uriPart('namespace'),
+  'uri.resource': uriPart('resource'),
+  'uri.name': uriPart('name'),
+  'uri.subresource': uriPart('subresource'),
+};
+
+/** Documented list of derived fields, for `rules` help and the docs. */
+export const DERIVED_FIELDS = Object.keys(DERIVED).map((k) => DERIVED_PREFIX + k);
+
+export function derivedField(name: string): Getter | undefined {
+  return DERIVED[name.slice(DERIVED_PREFIX.length)];
+}

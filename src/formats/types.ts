@@ -1,0 +1,39 @@
+import type { AuditEvent, Place, Rejection } from '../event/types.js';
+
+/** One JSON document handed over by a source: a line, a multi-line document, or one element of a top-level array. */
+export interface RawRecord {
+  text: string;
+  place: Place;
+}
+
+/** What an adapter knows about where a record came from, beyond its place. */
+export interface DecodeContext {
+  place: Place;
+  /** Cluster named by configuration or by an outer envelope (CloudWatch log group, AKS resource id, URL path). */
+  cluster?: string;
+}
+
+/** An event decoded by an adapter, before redaction. */
+export interface Decoded {
+  event: AuditEvent;
+  place: Place;
+  format: string;
+  cluster?: string;
+}
+
+export interface DecodeSink {
+  event(d: Decoded): void;
+  reject(r: Rejection): void;
+}
+
+/**
+ * A format adapter: the only code that knows a vendor's shape. `detect` looks
+ * at a parsed JSON value cheaply; `decode` turns it into zero or more audit
+ * events (envelopes hold many) and reports what it could not decode.
+ */
+export interface FormatAdapter {
+  name: string;
+  description: string;
+  detect(value: Record<string, unknown>): boolean;
+  decode(value: Record<string, unknown>, ctx: DecodeContext, out: DecodeSink): void;
+}
