@@ -1,0 +1,29 @@
+/** The `tokenwatch` command: one subcommand per file in this folder. */
+import { Command } from 'commander';
+import { registerRules } from './rules.js';
+import { registerScan } from './scan.js';
+import { VERSION } from './version.js';
+
+const program = new Command();
+program
+  .name('tokenwatch')
+  .description('Detects Kubernetes service-account token abuse in API-server audit logs.')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  tokenwatch scan /var/log/kubernetes/audit/            scan a folder (recursive, .gz too)
+  kubectl logs ... | tokenwatch scan -                    scan standard input
+  tokenwatch scan --format ndjson audit.log > alerts.ndjson
+  tokenwatch rules list                                   the built-in rules
+  tokenwatch rules test --rules ./my-rules                run every rule's embedded tests`,
+  );
+registerScan(program);
+registerRules(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`tokenwatch: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,151 @@
+/** `tokenwatch scan`: wires inputs, rules and sinks for a batch run. */
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { Alert } from '../alerts/alert.js';
+import { ADAPTERS } from '../formats/picker.js';
+import { runScan, type Progress, type ScanSummary } from '../pipeline/scan.js';
+import { alertToNdjson } from '../sinks/ndjson.js';
+import { colorWanted, makeStyle } from '../sinks/style.js';
+import { fmtBytes, renderSummary } from '../sinks/summary-text.js';
+import { renderAlert } from '../sinks/terminal.js';
+import { expandInputs, InputError } from '../sources/inputs.js';
+import { collect, EXIT_ALERTS, EXIT_USAGE, readConfig, ruleSetFrom, UsageError } from './common.js';
+
+interface ScanFlags {
+  rules?: string[];
+  builtin: boolean;
+  disable?: string[];
+  config?: string;
+  format: 'text' | 'ndjson';
+  group: boolean;
+  summaryJson?: string;
+  strict?: boolean;
+  failOnAlert?: boolean;
+  inputFormat?: string;
+  cluster?: string;
+  color?: boolean;
+  quiet?: boolean;
+  progress: boolean;
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command('scan')
+    .description('Scan audit logs (files, folders, .gz, - for stdin) and report token abuse')
+    .argument('<paths...>', 'log files or folders; - reads standard input')
+    .option('-r, --rules <dir>', 'add a folder (or file) of Sigma rules; repeatable', collect)
+    .option('--no-builtin', 'do not load the built-in rules')
+    .option('--disable <id>', 'leave out a rule by id; repeatable', collect)
+    .option('-c, --config <file>', 'tokenwatch.yaml with allow-lists, filters and rule settings')
+    .addOption(new Option('-f, --format <format>', 'alert output on stdout').choices(['text', 'ndjson']).default('text'))
+    .option('--no-group', 'one alert per matching request instead of grouping repeats within the rule window')
+    .option('--summary-json <file>', 'write the run totals as JSON to this file')
+    .option('--strict', 'treat any rejected record or unreadable input as an error (exit 2)')
+    .option('--fail-on-alert', 'exit 1 when there were alerts')
+    .addOption(new Option('--input-format <name>', 'skip detection and read every record as this format').choices(ADAPTERS.map((a) => a.name)))
+    .option('--cluster <name>', 'cluster name for events whose format does not name one')
+    .option('--color', 'force coloured output')
+    .option('--no-color', 'never colour output')
+    .option('-q, --quiet', 'print alerts only, no totals on stderr')
+    .option('--no-progress', 'no progress line on stderr')
+    .addHelpText(
+      'after',
+      `
+Formats are detected per record: raw audit.k8s.io Events (JSON lines, arrays,
+EventList), EKS CloudWatch, AKS diagnostic records, GKE Cloud Audit Logs and
+Elastic ECS documents. Token values are redacted before any rule or output
+sees them.
+
+Exit status: 0 the scan ran; 1 alerts were found and --fail-on-alert was given;
+2 usage, rule or input errors (with --strict, also rejected records).
+
+Examples:
+  tokenwatch scan audit.log
+  tokenwatch scan --format ndjson --summary-json totals.json /var/log/kube-audit/
+  zcat audit.log.gz | tokenwatch scan -
+  tokenwatch scan --config tokenwatch.yaml --rules ./team-rules logs/`,
+    )
+    .action(async (paths: string[], flags: ScanFlags) => {
+      process.exitCode = await scanCommand(paths, flags);
+    });
+}
+
+async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
+  try {
+    const cfg = readConfig(flags.config);
+    const set = ruleSetFrom(flags, cfg);
+    let inputs;
+    try {
+      inputs = await expandInputs(paths);
+    } catch (e) {
+      if (e instanceof InputError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (inputs.length === 0) throw new UsageError(`no input files found in ${paths.join(', ')}`);
+    const out = process.stdout;
+    const st = makeStyle(colorWanted(out, flags.color));
+    const errSt = makeStyle(colorWanted(process.stderr, flags.color));
+    const showProgress = flags.progress && !flags.quiet && Boolean(process.stderr.isTTY);
+    let progressShown = false;
+    const alerts: Alert[] = [];
+    const summary = await runScan({
+      inputs,
+      rules: set.rules,
+      decode: { format: flags.inputFormat, cluster: flags.cluster ?? cfg.cluster },
+      noGroup: !flags.group,
+      longLivedSeconds: cfg.long_lived_seconds,
+      onAlert: (a) => {
+        if (flags.format === 'ndjson') out.write(alertToNdjson(a));
+        else alerts.push(a);
+      },
+      onProgress: showProgress
+        ? (p: Progress) => {
+            if (p.elapsedMs < 2000) return;
+            progressShown = true;
+            const pct = p.bytesTotal ? ` ${Math.min(100, Math.round((p.bytesRead / p.bytesTotal) * 100))}%` : '';
+            process.stderr.write(`\r\x1b[K${errSt.dim(`scanning ${p.fileIndex + 1}/${p.files} ${p.file}${pct} · ${fmtBytes(p.bytesRead)} · ${p.events.toLocaleString('en-US')} events · ${p.alerts} alerts`)}`);
+          }
+        : undefined,
+    });
+    if (progressShown) process.stderr.write('\r\x1b[K');
+    if (flags.format === 'text') {
+      alerts.sort((a, b) => (a.first_seen ?? '').localeCompare(b.first_seen ?? ''));
+      for (const a of alerts) out.write(renderAlert(a, st) + '\n\n');
+      if (alerts.length === 0 && !flags.quiet) out.write(st.green('No alerts.') + '\n');
+    }
+    if (!flags.quiet) process.stderr.write(renderSummary(summary, errSt, 5) + '\n');
+    if (flags.summaryJson) writeFileSync(flags.summaryJson, JSON.stringify(summaryJson(summary), null, 2) + '\n');
+    if (flags.strict && (summary.rejected > 0 || summary.input_errors.length > 0)) {
+      process.stderr.write(`tokenwatch: --strict: ${summary.rejected} rejected record(s), ${summary.input_errors.length} input error(s)\n`);
+      return EXIT_USAGE;
+    }
+    if (flags.failOnAlert && summary.alerts > 0) return EXIT_ALERTS;
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`tokenwatch: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+}
+
+export function summaryJson(s: ScanSummary): Record<string, unknown> {
+  return {
+    records: s.records,
+    events: s.events,
+    rejected: s.rejected,
+    alerts: s.alerts,
+    by_rule: s.by_rule,
+    by_format: s.by_format,
+    suppressed: s.suppressed,
+    files: s.files,
+    bytes: s.bytes,
+    empty_records: s.empty,
+    redacted_values: s.redacted_values,
+    duplicate_stages: s.duplicate_stages,
+    input_errors: s.input_errors,
+    rejections: s.rejections,
+    duration_ms: s.duration_ms,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Decoding and judging one record: decode (formats) → redact → match every
+ * rule → hand matches to the stage judge. Shared by `scan`, `rules test` and
+ * anything else that turns records into alerts, so they cannot drift apart.
+ */
+import { redactEvent } from '../event/redact.js';
+import type { EventRecord, Rejection, Source } from '../event/types.js';
+import { decodeRecord, decodeValue, type PickOptions } from '../formats/picker.js';
+import type { Decoded, DecodeSink, RawRecord } from '../formats/types.js';
+import type { RuleSpec } from '../ruleset/rule-spec.js';
+
+export interface DecodeCounters {
+  events: number;
+  rejected: number;
+  /** understood records that hold no audit event (control messages, empty envelopes) */
+  empty: number;
+  redacted: number;
+  byFormat: Record<string, number>;
+}
+
+export function newCounters(): DecodeCounters {
+  return { events: 0, rejected: 0, empty: 0, redacted: 0, byFormat: {} };
+}
+
+export interface DecodeHandlers {
+  event(rec: EventRecord): void;
+  reject(r: Rejection): void;
+}
+
+function sinkFor(c: DecodeCounters, h: DecodeHandlers, defaultCluster?: string): DecodeSink {
+  return {
+    event(d: Decoded) {
+      c.events++;
+      c.byFormat[d.format] = (c.byFormat[d.format] ?? 0) + 1;
+      c.redacted += redactEvent(d.event);
+      const source: Source = { ...d.place, format: d.format };
+      const cluster = d.cluster ?? defaultCluster;
+      if (cluster) source.cluster = cluster;
+      h.event({ event: d.event, source });
+    },
+    reject(r) {
+      c.rejected++;
+      h.reject(r);
+    },
+    skip() {
+      c.empty++;
+    },
+  };
+}
+
+/** Decodes one raw record; each event is redacted before the handler sees it. */
+export function decodeInto(rec: RawRecord, c: DecodeCounters, h: DecodeHandlers, opts: PickOptions = {}): void {
+  decodeRecord(rec, sinkFor(c, h, opts.cluster), opts);
+}
+
+/** Decodes an already-parsed value (rule tests, HTTP bodies). */
+export function decodeValueInto(value: unknown, place: RawRecord['place'], c: DecodeCounters, h: DecodeHandlers, opts: PickOptions = {}): void {
+  decodeValue(value, { place, cluster: opts.cluster }, sinkFor(c, h, opts.cluster), opts);
+}
+
+/** Indexes of the rules whose detection matches, or null (no allocation when none does). */
+export function matchRules(rules: RuleSpec[], rec: EventRecord): number[] | null {
+  let out: number[] | null = null;
+  for (let i = 0; i < rules.length; i++) {
+    if (rules[i]!.sigma.match(rec.event)) (out ??= []).push(i);
+  }
+  return out;
+}

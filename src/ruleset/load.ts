@@ -1,0 +1,147 @@
+/**
+ * Assembles the rules a run uses: the built-in rules shipped in `rules/`,
+ * the user's rule folders, and tokenwatch.yaml (disabled rules, overrides,
+ * allow-lists compiled into Sigma filters, extra filter documents).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import type { Config, RuleConfig } from '../config/config.js';
+import { parseDuration } from '../config/config.js';
+import { filterFromData, loadSigmaPaths, type LoadOptions, type SigmaError, type SigmaFilter } from '../sigma/index.js';
+import { allowListFilters } from './allow-filters.js';
+import { KUBERNETES_FIELD_MAPPING } from './field-mapping.js';
+import { DEFAULT_GROUP_BY, DEFAULT_WINDOW_MS, extension, groupGetters, severityOf, stableId, type RuleSpec, type RuleTest } from './rule-spec.js';
+
+export function builtinRulesDir(): string {
+  // dist/src/ruleset/load.js → <package>/rules
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../../../rules', '../../rules']) {
+    const p = resolve(here, up);
+    if (existsSync(p)) return p;
+  }
+  return resolve(here, '../../../rules');
+}
+
+export interface RuleSetOptions {
+  builtin?: boolean;
+  ruleDirs?: string[];
+  config?: Config;
+  /** rule ids to leave out (`--disable`) */
+  disable?: string[];
+}
+
+export interface RuleSet {
+  rules: RuleSpec[];
+  filters: SigmaFilter[];
+  errors: SigmaError[];
+  /** rule ids named by --disable or the config that no loaded rule has */
+  unknownIds: string[];
+}
+
+export function loadRuleSet(opts: RuleSetOptions): RuleSet {
+  const cfg = opts.config ?? {};
+  const loadOpts: LoadOptions = {
+    fieldMapping: { ...KUBERNETES_FIELD_MAPPING, ...(cfg.field_mapping ?? {}) },
+    placeholders: cfg.placeholders,
+  };
+  const errors: SigmaError[] = [];
+  const specs: RuleSpec[] = [];
+  const filters: SigmaFilter[] = [];
+  const sources: { paths: string[]; builtin: boolean }[] = [];
+  if (opts.builtin !== false) sources.push({ paths: [builtinRulesDir()], builtin: true });
+  if (opts.ruleDirs?.length) sources.push({ paths: opts.ruleDirs, builtin: false });
+  for (const src of sources) {
+    const res = loadSigmaPaths(src.paths, loadOpts);
+    errors.push(...res.errors);
+    filters.push(...res.filters);
+    for (const r of res.rules) specs.push(toSpec(r, src.builtin, errors));
+  }
+  // duplicate ids make allow-lists and tests ambiguous
+  const seen = new Map<string, RuleSpec>();
+  const unique: RuleSpec[] = [];
+  for (const s of specs) {
+    const prev = seen.get(s.id);
+    if (prev) {
+      errors.push({ file: s.sigma.file, line: s.sigma.line, message: `rule id "${s.id}" is already used by ${prev.sigma.file}:${prev.sigma.line}` });
+      continue;
+    }
+    seen.set(s.id, s);
+    unique.push(s);
+  }
+  const disabled = new Set([...(cfg.disable ?? []), ...(opts.disable ?? []), ...Object.entries(cfg.rules ?? {}).filter(([, rc]) => rc.enabled === false).map(([id]) => id)]);
+  const known = new Set(unique.flatMap((s) => [s.id, s.sigma.id]));
+  const unknownIds = [...disabled, ...Object.keys(cfg.rules ?? {})].filter((id) => !known.has(id));
+  const rules = unique.filter((s) => !disabled.has(s.id) && !disabled.has(s.sigma.id));
+  for (const s of rules) applyRuleConfig(s, cfg.rules?.[s.id] ?? cfg.rules?.[s.sigma.id], errors);
+
+  // filters: from rule folders, from the config's filter documents, from allow-lists
+  const configFile = cfg.file ?? 'tokenwatch.yaml';
+  for (const doc of cfg.filters ?? []) {
+    const f = filterFromData(doc, configFile, loadOpts);
+    if ('suppresses' in f) filters.push(f);
+    else errors.push({ ...f, line: f.line ?? (doc as { __line?: number }).__line });
+  }
+  for (const { doc, where } of allowListFilters(cfg, rules.map((r) => r.id))) {
+    const f = filterFromData(doc, `${configFile} (${where})`, loadOpts);
+    if ('suppresses' in f) filters.push(f);
+    else errors.push(f);
+  }
+  for (const s of rules) s.filters = filters.filter((f) => f.rules.includes(s.id) || f.rules.includes(s.sigma.id) || (s.sigma.name !== undefined && f.rules.includes(s.sigma.name)));
+  return { rules, filters, errors, unknownIds };
+}
+
+function toSpec(r: import('../sigma/index.js').SigmaRule, builtin: boolean, errors: SigmaError[]): RuleSpec {
+  const ext = extension(r.doc);
+  const groupBy = Array.isArray(ext['group-by']) ? (ext['group-by'] as unknown[]).map(String) : DEFAULT_GROUP_BY;
+  let windowMs = DEFAULT_WINDOW_MS;
+  if (ext.window !== undefined) {
+    const w = parseDuration(String(ext.window));
+    if (w === undefined) errors.push({ file: r.file, line: r.line, message: `tokenwatch.window "${String(ext.window)}" is not a duration like 30s, 10m, 2h` });
+    else windowMs = w;
+  }
+  const tests: RuleTest[] = [];
+  if (ext.tests !== undefined) {
+    if (!Array.isArray(ext.tests)) errors.push({ file: r.file, line: r.line, message: 'tokenwatch.tests must be a list of {name, expect, event|log}' });
+    else
+      ext.tests.forEach((t, i) => {
+        const o = t as Record<string, unknown>;
+        const log = o?.event ?? o?.log;
+        if (!o || typeof o !== 'object' || typeof o.expect !== 'boolean' || log === undefined) {
+          errors.push({ file: r.file, line: r.line, message: `tokenwatch.tests[${i}] needs a boolean "expect" and an "event" (or "log")` });
+          return;
+        }
+        tests.push({ name: typeof o.name === 'string' ? o.name : `test ${i + 1}`, expect: o.expect, log });
+      });
+  }
+  return {
+    id: stableId(r),
+    ref: {
+      id: stableId(r),
+      title: r.title,
+      severity: severityOf(r.level),
+      tags: r.tags,
+      author: r.author,
+      description: r.description,
+      origin: builtin ? 'builtin' : r.file,
+      runbook: typeof ext.runbook === 'string' ? ext.runbook : undefined,
+      references: r.references,
+    },
+    sigma: r,
+    filters: [],
+    groupBy: groupGetters(groupBy),
+    windowMs,
+    tests,
+    builtin,
+  };
+}
+
+function applyRuleConfig(s: RuleSpec, rc: RuleConfig | undefined, errors: SigmaError[]): void {
+  if (!rc) return;
+  if (rc.group_by) s.groupBy = groupGetters(rc.group_by);
+  if (rc.window) s.windowMs = parseDuration(rc.window) ?? s.windowMs;
+  if (rc.level) s.ref = { ...s.ref, severity: severityOf(rc.level) };
+  void errors;
+}
+
+export { join };

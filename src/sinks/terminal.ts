@@ -1,0 +1,36 @@
+/** Readable alerts for a person at a terminal: what happened first, then the facts to act on. */
+import type { Alert } from '../alerts/alert.js';
+import type { Style } from './style.js';
+
+function placeOf(a: Alert['events'][number]['source']): string {
+  return `${a.file}:${a.line}${a.index !== undefined ? ` #${a.index}` : ''} (${a.format}${a.cluster ? `, cluster ${a.cluster}` : ''})`;
+}
+
+export function renderAlert(a: Alert, st: Style): string {
+  const c = a.context;
+  const lines: string[] = [];
+  const sev = st.severity(a.severity, a.severity.toUpperCase().padEnd(13));
+  lines.push(`${sev} ${st.bold(a.rule.title)} ${st.dim(`[${a.rule.id}]`)}`);
+  lines.push(`  ${a.summary}`);
+  const row = (k: string, v: string | undefined) => {
+    if (v) lines.push(`  ${st.dim(k.padEnd(8))}${v}`);
+  };
+  row('who', c.user ? `${c.user}${c.impersonated_user ? ` acting as ${c.impersonated_user}` : ''}${c.groups ? st.dim(` (${c.groups.join(', ')})`) : ''}` : undefined);
+  const ips = c.source_ips && c.source_ips.length > 1 ? `${c.client_ip} ${st.dim(`(sourceIPs ${c.source_ips.join(', ')}; only the last is trustworthy)`)}` : c.client_ip;
+  row('from', [ips, c.user_agent].filter(Boolean).join('  '));
+  const what = [c.verb, [c.resource, c.subresource].filter(Boolean).join('/')].filter(Boolean).join(' ');
+  row('target', [what, c.namespace ? `${c.namespace}/${c.name ?? ''}` : c.name].filter(Boolean).join(' '));
+  if (c.response_code !== undefined || c.decision) row('outcome', [c.response_code, c.decision ? `(${c.decision})` : ''].filter((x) => x !== undefined && x !== '').join(' '));
+  const when = a.count > 1 ? `${a.first_seen} … ${a.last_seen} (${a.count} times)` : a.first_seen;
+  row('when', when ?? 'time unknown');
+  row('cluster', c.cluster);
+  if (c.issued_credential_id) row('token', `issued ${c.issued_credential_id}`);
+  if (c.credential_id) row('token', `used ${c.credential_id}`);
+  if (c.expiration_seconds !== undefined) row('lifetime', `${c.expiration_seconds} s${c.long_lived ? st.red(' long-lived') : ''}`);
+  for (const n of a.notes) row('note', st.yellow(n));
+  if (a.rule.author && a.rule.origin !== 'builtin') row('author', a.rule.author);
+  row('at', placeOf(a.events[0]!.source) + (a.count > 1 ? st.dim(` and ${a.count - 1} more`) : ''));
+  const next = a.rule.runbook?.split('\n').find((l) => l.trim() !== '');
+  row('next', next?.trim());
+  return lines.join('\n');
+}
