@@ -106,6 +106,35 @@ export function expirationSeconds(ev: AuditEvent): number | undefined {
   return typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
+/**
+ * Query parameters each kind of request takes (Kubernetes API reference,
+ * "Operations" of every resource). Anything else on such a request was added
+ * by hand or by something rewriting it. Connect subresources (exec, attach,
+ * portforward, proxy, log) take their own parameters and are not judged.
+ */
+const COMMON_PARAMS = ['pretty'];
+const PARAMS_BY_VERB: Record<string, string[]> = {
+  create: ['dryRun', 'fieldManager', 'fieldValidation'],
+  update: ['dryRun', 'fieldManager', 'fieldValidation'],
+  patch: ['dryRun', 'fieldManager', 'fieldValidation', 'force'],
+  delete: ['dryRun', 'gracePeriodSeconds', 'propagationPolicy', 'orphanDependents', 'ignoreStoreReadErrorWithClusterBreakingPotential'],
+  deletecollection: ['dryRun', 'gracePeriodSeconds', 'propagationPolicy', 'orphanDependents', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'ignoreStoreReadErrorWithClusterBreakingPotential'],
+  get: ['resourceVersion'],
+  list: ['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch', 'timeout'],
+  watch: ['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch', 'timeout'],
+};
+const CONNECT_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy', 'log']);
+
+/** Query parameter names the request's verb does not take, for resource requests; empty when unknown. */
+export function unknownParams(ev: AuditEvent): string[] {
+  if (typeof ev.requestURI !== 'string' || typeof ev.verb !== 'string') return [];
+  const known = PARAMS_BY_VERB[ev.verb];
+  if (!known || !ev.objectRef?.resource) return [];
+  const u = parseRequestUri(ev.requestURI);
+  if (u.subresource && CONNECT_SUBRESOURCES.has(u.subresource.split('/')[0]!)) return [];
+  return u.params.filter((p) => p !== '' && !known.includes(p) && !COMMON_PARAMS.includes(p));
+}
+
 type Getter = (ev: AuditEvent) => unknown[];
 const one = (f: (ev: AuditEvent) => unknown): Getter => (ev) => {
   const v = f(ev);
@@ -131,6 +160,7 @@ const DERIVED: Record<string, Getter> = {
   'uri.path': uriPart('path'),
   'uri.query': uriPart('query'),
   'uri.params': uriPart('params'),
+  'uri.unknown_params': unknownParams,
   'uri.namespace': uriPart('namespace'),
   'uri.resource': uriPart('resource'),
   'uri.name': uriPart('name'),

@@ -66,7 +66,8 @@ function redactPath(obj: unknown, path: string[]): number {
   if (cur === null || typeof cur !== 'object') return 0;
   const last = path[path.length - 1]!;
   const o = cur as Record<string, unknown>;
-  if (o[last] === undefined || o[last] === REDACTED) return 0;
+  const v = o[last];
+  if (v === undefined || v === null || v === '' || v === REDACTED) return 0;
   o[last] = REDACTED;
   return 1;
 }

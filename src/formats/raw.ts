@@ -3,9 +3,10 @@
  * EventList the webhook backend posts. Vendor copies that keep the raw event
  * and add their own keys (Panther's p_* fields) are read as raw events.
  */
-import type { AuditEvent } from '../event/types.js';
 import type { FormatAdapter } from './types.js';
 import { isObject } from './json.js';
+import { eventProblem } from './check.js';
+import { elementCtx, emit, reject, skip } from './envelope.js';
 
 const AUDIT_API = /^audit\.k8s\.io\/v1(beta1|alpha1)?$/;
 
@@ -16,14 +17,9 @@ export function looksLikeRawEvent(v: Record<string, unknown>): boolean {
   return typeof v.verb === 'string' && (isObject(v.objectRef) || typeof v.auditID === 'string' || typeof v.requestURI === 'string' || isObject(v.user));
 }
 
-/** Reports why a value is not an acceptable raw audit event, or undefined when it is. */
+/** Reports why a value is not an acceptable raw audit event, or undefined when it is (see check.ts). */
 export function rawEventProblem(v: Record<string, unknown>): string | undefined {
-  if (typeof v.verb !== 'string') return 'audit event without a "verb" string';
-  for (const k of ['user', 'objectRef', 'responseStatus', 'annotations'] as const) {
-    if (v[k] !== undefined && v[k] !== null && !isObject(v[k])) return `audit event field "${k}" is not an object`;
-  }
-  if (v.sourceIPs !== undefined && v.sourceIPs !== null && !Array.isArray(v.sourceIPs)) return 'audit event field "sourceIPs" is not a list';
-  return undefined;
+  return eventProblem(v);
 }
 
 export const rawAdapter: FormatAdapter = {
@@ -34,18 +30,16 @@ export const rawAdapter: FormatAdapter = {
   },
   decode(v, ctx, out) {
     if (v.kind === 'EventList') {
+      if (!Array.isArray(v.items)) return reject(out, ctx, 'EventList without an "items" list');
       const items = v.items as unknown[];
+      if (items.length === 0) return skip(out, ctx, 'EventList with no items');
       items.forEach((item, index) => {
-        const place = { ...ctx.place, index };
-        if (!isObject(item)) return out.reject({ place, reason: 'EventList item is not an object' });
-        const problem = rawEventProblem(item);
-        if (problem) return out.reject({ place, reason: problem });
-        out.event({ event: item as AuditEvent, place, format: 'raw', cluster: ctx.cluster });
+        const c = elementCtx(ctx, 'items', index);
+        if (!isObject(item)) return reject(out, c, 'EventList item is not an object');
+        emit(out, c, item, 'raw');
       });
       return;
     }
-    const problem = rawEventProblem(v);
-    if (problem) return out.reject({ place: ctx.place, reason: problem });
-    out.event({ event: v as AuditEvent, place: ctx.place, format: 'raw', cluster: ctx.cluster });
+    emit(out, ctx, v, 'raw');
   },
 };

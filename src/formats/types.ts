@@ -11,6 +11,11 @@ export interface DecodeContext {
   place: Place;
   /** Cluster named by configuration or by an outer envelope (CloudWatch log group, AKS resource id, URL path). */
   cluster?: string;
+  /**
+   * Where inside the record the value being decoded sits (`records[2].data`, `logEvents[5].message`), when it is
+   * nested deeper than `place.index` can say. Only used to make rejection reasons precise.
+   */
+  path?: string;
 }
 
 /** An event decoded by an adapter, before redaction. */
@@ -24,6 +29,13 @@ export interface Decoded {
 export interface DecodeSink {
   event(d: Decoded): void;
   reject(r: Rejection): void;
+  /**
+   * A record that was understood but holds no audit event: a CloudWatch Logs CONTROL_MESSAGE, an empty envelope
+   * (`{"events":[]}`, `{"records":[]}`), an AKS record of a non-audit category, a log line from a non-audit
+   * CloudWatch stream. Not an error, so it is not a rejection; a sink that counts records should count these.
+   * Optional: sinks without it simply ignore such records.
+   */
+  skip?(r: Rejection): void;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Turns tokenwatch.yaml allow-lists into Sigma filter documents, one per list,
- * so each exclusion is a filter of its own and its suppressions are counted
+ * so each exclusion is a filter of its own (whose condition names what it
+ * suppresses, as in the Sigma filters specification's example) and its suppressions are counted
  * under its name. Source addresses are compared with the last sourceIPs entry
  * (tokenwatch.client_ip): the others can be set by the client (X-Forwarded-For).
  */
@@ -40,8 +41,8 @@ function filtersFor(allow: AllowList | undefined, rules: string[], where: string
         logsource: { product: 'kubernetes', service: 'audit' },
         filter: {
           rules,
-          allowed: { [FIELDS[key]]: key === 'source_ips' ? values.map(cidrOf) : values },
-          condition: 'not allowed',
+          selection: { [FIELDS[key]]: key === 'source_ips' ? values.map(cidrOf) : values },
+          condition: 'selection',
         },
       },
     });

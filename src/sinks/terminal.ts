@@ -13,7 +13,7 @@ export function renderAlert(a: Alert, st: Style): string {
   lines.push(`${sev} ${st.bold(a.rule.title)} ${st.dim(`[${a.rule.id}]`)}`);
   lines.push(`  ${a.summary}`);
   const row = (k: string, v: string | undefined) => {
-    if (v) lines.push(`  ${st.dim(k.padEnd(8))}${v}`);
+    if (v) lines.push(`  ${st.dim(k.padEnd(9))}${v}`);
   };
   row('who', c.user ? `${c.user}${c.impersonated_user ? ` acting as ${c.impersonated_user}` : ''}${c.groups ? st.dim(` (${c.groups.join(', ')})`) : ''}` : undefined);
   const ips = c.source_ips && c.source_ips.length > 1 ? `${c.client_ip} ${st.dim(`(sourceIPs ${c.source_ips.join(', ')}; only the last is trustworthy)`)}` : c.client_ip;

@@ -70,16 +70,28 @@ const HIGH_WATER = 1 << 20;
 export async function openInput(file: InputFile, stdin: Readable = process.stdin): Promise<OpenedInput> {
   const raw: Readable = file.name === '-' ? stdin : createReadStream(file.name, { highWaterMark: HIGH_WATER });
   let read = 0;
-  raw.on('data', (b: Buffer) => {
-    read += b.length;
-  });
   const first = await peek(raw);
   const gzip = first !== null && first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
   if (first) raw.unshift(first);
-  if (!gzip) return { stream: raw, gzip, bytesRead: () => read };
+  if (!gzip) {
+    return {
+      stream: (async function* counted() {
+        for await (const chunk of raw) {
+          read += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
+      })(),
+      gzip,
+      bytesRead: () => read,
+    };
+  }
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   raw.on('error', (e) => gunzip.destroy(e));
   raw.pipe(gunzip);
+  // counted after piping: a 'data' listener before it would start the flow early
+  raw.on('data', (b: Buffer) => {
+    read += b.length;
+  });
   return { stream: gunzip, gzip, bytesRead: () => read };
 }
 

@@ -1,0 +1,68 @@
+/**
+ * The public shapes of loaded rules and filters. Plain objects with a match
+ * function, so the caller never needs to know how a rule was compiled; the
+ * compiled form stays reachable through registry.ts for explain and the
+ * prefilter.
+ */
+import type { AuditEvent } from '../event/types.js';
+import type { LogSource } from './rule-model.js';
+import type { SigmaError } from './errors.js';
+
+export interface SigmaRule {
+  /** The rule's `id`; when the rule has none, `file:line` of its document, so every rule can be named. */
+  id: string;
+  name?: string;
+  title: string;
+  status?: string;
+  description?: string;
+  author?: string;
+  date?: string;
+  modified?: string;
+  level?: string;
+  tags: string[];
+  references: string[];
+  falsepositives: string[];
+  logsource: LogSource;
+  /** Event field paths the detection reads (after mapping), for coverage reports. */
+  fields: string[];
+  /** Where the document starts. */
+  file: string;
+  line: number;
+  /** The whole YAML document as plain data (custom attributes like `tokenwatch:` live here). */
+  doc: Record<string, unknown>;
+  match(ev: AuditEvent): boolean;
+}
+
+export interface SigmaFilter {
+  /** The filter's `id`; when it has none, `file:line`. */
+  id: string;
+  title: string;
+  name?: string;
+  description?: string;
+  /** Ids or names of the rules it applies to (spec: sigma-filters-specification.md §Relative rules). */
+  rules: string[];
+  logsource: LogSource;
+  file: string;
+  /** Where the document starts; 0 for filters built from plain data. */
+  line: number;
+  doc: Record<string, unknown>;
+  /** True when the filter's condition holds for the event, i.e. a match of a rule it applies to is suppressed. */
+  suppresses(ev: AuditEvent): boolean;
+}
+
+export interface LoadOptions {
+  /** Rule field name → event path(s); several paths are one field found in several places (their values are pooled). */
+  fieldMapping?: Record<string, string | string[]>;
+  /** Put before every event path after mapping, except derived `tokenwatch.` fields. */
+  fieldPrefix?: string;
+  /** Values of `%name%` placeholders for the `expand` modifier. */
+  placeholders?: Record<string, string[]>;
+}
+
+export interface LoadResult {
+  rules: SigmaRule[];
+  filters: SigmaFilter[];
+  errors: SigmaError[];
+}
+
+export type { LogSource };

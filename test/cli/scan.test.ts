@@ -1,0 +1,169 @@
+// End to end through the real command: inputs of every shape, output formats,
+// exit codes, and no token value in anything tokenwatch prints or writes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { CLI } from '../helpers.js';
+
+const FAKE_JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImZha2UifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6cHJvZDphcHAifQ.c2lnbmF0dXJlLW5vdC1yZWFs';
+const SECRET_B64 = Buffer.from(FAKE_JWT).toString('base64');
+
+function mint(auditID: string, stage: string, user: string, ns: string, name: string, t: string, extra: Record<string, unknown> = {}) {
+  return {
+    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'RequestResponse', auditID, stage,
+    requestURI: `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`, verb: 'create',
+    user: { username: user, groups: ['system:authenticated'] }, sourceIPs: ['203.0.113.42'], userAgent: 'kubectl/v1.31.0',
+    objectRef: { resource: 'serviceaccounts', namespace: ns, name, apiVersion: 'v1', subresource: 'token' },
+    requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { audiences: null, expirationSeconds: 31536000 } },
+    requestReceivedTimestamp: t, stageTimestamp: t,
+    ...(stage === 'ResponseComplete' ? { responseStatus: { code: 201 }, responseObject: { kind: 'TokenRequest', status: { token: FAKE_JWT, expirationTimestamp: '2027-01-01T00:00:00Z' } } } : {}),
+    ...extra,
+  };
+}
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-scan-'));
+  const lines = [
+    mint('a1', 'RequestReceived', 'attacker@example.com', 'production', 'app-sa', '2026-03-02T08:00:00.100000Z'),
+    { kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: 'n1', stage: 'ResponseComplete', verb: 'update', user: { username: 'system:node:w1' }, objectRef: { resource: 'leases', namespace: 'kube-node-lease', name: 'w1' }, responseStatus: { code: 200 }, requestReceivedTimestamp: '2026-03-02T08:00:00.200000Z' },
+    mint('a1', 'ResponseComplete', 'attacker@example.com', 'production', 'app-sa', '2026-03-02T08:00:00.100000Z'),
+    { kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'RequestResponse', auditID: 's1', stage: 'ResponseComplete', verb: 'get', user: { username: 'alice@example.com' }, objectRef: { resource: 'secrets', namespace: 'kube-system', name: 'x-token' }, responseStatus: { code: 200 }, responseObject: { kind: 'Secret', type: 'kubernetes.io/service-account-token', data: { token: SECRET_B64 } }, requestReceivedTimestamp: '2026-03-02T08:00:01Z' },
+  ].map((e) => JSON.stringify(e));
+  writeFileSync(join(dir, 'audit.log'), lines.join('\n') + '\nthis is not json\n');
+  mkdirSync(join(dir, 'more', 'deeper'), { recursive: true });
+  writeFileSync(join(dir, 'more', 'deeper', 'list.json'), JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: [mint('b1', 'ResponseComplete', 'bob@example.com', 'staging', 'ci', '2026-03-02T09:00:00Z')] }, null, 2));
+  writeFileSync(join(dir, 'more', 'old.log.gz'), gzipSync(JSON.stringify(mint('c1', 'ResponseComplete', 'carol@example.com', 'default', 'web', '2026-03-02T10:00:00Z')) + '\n'));
+  return dir;
+}
+
+function run(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('scan a folder (recursive, .gz, EventList, JSON lines) to NDJSON', () => {
+  const dir = setup();
+  const summaryFile = join(dir, 'summary.json');
+  const r = run(['scan', '--format', 'ndjson', '--summary-json', summaryFile, dir]);
+  assert.equal(r.code, 0, r.err);
+  const alerts = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const nonSystem = alerts.filter((a) => a.rule.id === 'tokenrequest-non-system');
+  assert.deepEqual(nonSystem.map((a) => a.context.user).sort(), ['attacker@example.com', 'bob@example.com', 'carol@example.com']);
+  // one alert per request: the RequestReceived of a1 is not judged on its own
+  const a1 = nonSystem.find((a) => a.context.user === 'attacker@example.com');
+  assert.equal(a1.count, 1);
+  assert.equal(a1.events[0].event.stage, 'ResponseComplete');
+  assert.deepEqual(a1.events[0].source, { file: join(dir, 'audit.log'), line: 3, offset: a1.events[0].source.offset, format: 'raw' });
+  assert.equal(a1.rule.severity, 'medium');
+  assert.deepEqual(a1.rule.tags, ['attack.credential-access', 'attack.t1552.007']);
+  const longLived = alerts.find((a) => a.rule.id === 'long-lived-token-created' && a.context.user === 'attacker@example.com');
+  assert.equal(longLived.context.expiration_seconds, 31536000);
+  assert.equal(longLived.context.long_lived, true);
+  assert.equal(longLived.severity, 'medium');
+  const fromGz = nonSystem.find((a) => a.context.user === 'carol@example.com');
+  assert.match(fromGz.events[0].source.file, /old\.log\.gz$/);
+  const fromList = nonSystem.find((a) => a.context.user === 'bob@example.com');
+  assert.equal(fromList.events[0].source.index, 0);
+  const s = JSON.parse(readFileSync(summaryFile, 'utf8'));
+  assert.equal(s.events, 6);
+  assert.equal(s.rejected, 1);
+  assert.equal(s.by_format.raw, 6);
+  assert.equal(s.alerts, alerts.length);
+  assert.equal(s.by_rule['tokenrequest-non-system'], 3);
+  assert.equal(s.rejections[0].place.line, 5);
+  // tokens never leave the door
+  for (const text of [r.out, r.err, readFileSync(summaryFile, 'utf8')]) {
+    assert.ok(!text.includes(FAKE_JWT.slice(0, 40)), 'no JWT in output');
+    assert.ok(!text.includes(SECRET_B64.slice(0, 40)), 'no base64 token in output');
+  }
+});
+
+test('readable text output names rule, who, target, source and place', () => {
+  const dir = setup();
+  const r = run(['scan', join(dir, 'audit.log')]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /MEDIUM\s+Kubernetes Service Account Token Created via TokenRequest API \[tokenrequest-non-system\]/);
+  assert.match(r.out, /attacker@example\.com minted a token for service account production\/app-sa from 203\.0\.113\.42, lifetime 365 d \(long-lived\) → 201/);
+  assert.match(r.out, new RegExp(`at\\s+${join(dir, 'audit.log').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3 \\(raw\\)`));
+  assert.match(r.err, /rejected 1 record\(s\):\n\s+.*audit\.log:5: invalid JSON/);
+  assert.ok(!r.out.includes('eyJ'));
+});
+
+test('standard input, --fail-on-alert, --strict and a missing path', () => {
+  const dir = setup();
+  const text = readFileSync(join(dir, 'audit.log'), 'utf8');
+  const r = run(['scan', '--format', 'ndjson', '--fail-on-alert', '-'], text);
+  assert.equal(r.code, 1);
+  assert.ok(JSON.parse(r.out.split('\n')[0]!).events[0].source.file === '-');
+  assert.equal(run(['scan', '--strict', join(dir, 'audit.log')]).code, 2);
+  const missing = run(['scan', join(dir, 'nope.log')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /nope\.log: no such file or folder/);
+});
+
+test('a corrupt .gz is reported with how far it got; other files are still scanned', () => {
+  const dir = setup();
+  const good = gzipSync(Buffer.from(Array.from({ length: 200 }, (_, i) => JSON.stringify(mint(`g${i}`, 'ResponseComplete', 'dave@example.com', 'p', `sa${i}`, '2026-03-02T11:00:00Z'))).join('\n') + '\n'));
+  writeFileSync(join(dir, 'broken.gz'), Buffer.concat([good.subarray(0, Math.floor(good.length / 2)), Buffer.from('garbage-garbage-garbage')]));
+  const r = run(['scan', '--format', 'ndjson', '--summary-json', join(dir, 's.json'), dir]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /input error: .*broken\.gz: gzip data is corrupt after \d+ bytes read/);
+  const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+  assert.equal(s.input_errors.length, 1);
+  assert.ok(s.by_rule['tokenrequest-non-system'] >= 3);
+});
+
+test('allow-lists in tokenwatch.yaml suppress matches and count them per filter', () => {
+  const dir = setup();
+  writeFileSync(join(dir, 'tokenwatch.yaml'), 'allow:\n  source_ips: ["203.0.113.0/24"]\nrules:\n  tokenrequest-uri-anomaly:\n    enabled: false\n');
+  const r = run(['scan', '--format', 'ndjson', '--config', join(dir, 'tokenwatch.yaml'), '--summary-json', join(dir, 's.json'), join(dir, 'audit.log')]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trim(), '');
+  const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+  assert.equal(s.alerts, 0);
+  assert.ok(s.suppressed['config:allow.source_ips'] >= 2);
+  writeFileSync(join(dir, 'bad.yaml'), 'allow:\n  source_ip: ["1.2.3.4"]\n');
+  const bad = run(['scan', '--config', join(dir, 'bad.yaml'), join(dir, 'audit.log')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /bad\.yaml:2: unknown key "source_ip" in allow/);
+});
+
+test('rules list and rules test', () => {
+  const l = run(['rules', 'list', '--json']);
+  assert.equal(l.code, 0, l.err);
+  const rows = JSON.parse(l.out);
+  assert.ok(rows.some((r: { id: string; tags: string[] }) => r.id === 'tokenrequest-non-system' && r.tags.includes('attack.t1552.007')));
+  const t = run(['rules', 'test']);
+  assert.equal(t.code, 0, t.out + t.err);
+  assert.match(t.out, /^\d+ passed, 0 failed$/m);
+});
+
+test('rules test fails on a user rule whose test fails', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-rules-'));
+  writeFileSync(join(dir, 'mine.yml'), `title: Exec into pods
+id: 0f4a3c2e-1111-4222-8333-944455556666
+name: my-exec
+logsource: {product: kubernetes, service: audit}
+detection:
+  selection:
+    objectRef.subresource: exec
+  condition: selection
+level: high
+tokenwatch:
+  tests:
+    - name: exec fires
+      expect: true
+      event: {"verb": "create", "objectRef": {"resource": "pods", "subresource": "exec"}}
+    - name: wrongly expected
+      expect: false
+      event: {"verb": "get", "objectRef": {"resource": "pods", "subresource": "exec"}}
+`);
+  const t = run(['rules', 'test', '--no-builtin', '--rules', dir]);
+  assert.equal(t.code, 1);
+  assert.match(t.out, /FAIL\s+my-exec: wrongly expected/);
+  assert.match(t.out, /1 passed, 1 failed/);
+});

@@ -1,0 +1,17 @@
+/** Paths shared by the tests: the repository root and ../shared beside it. */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// compiled tests live in dist/test/...; the root is where package.json is
+function findRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (d.endsWith('/dist')) return dirname(d);
+    d = dirname(d);
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+}
+
+export const ROOT = findRoot();
+export const SHARED = join(ROOT, '..', 'shared');
+export const CLI = join(ROOT, 'bin', 'tokenwatch.js');
