@@ -51,6 +51,7 @@ export function parseRequestUri(uri: string): ParsedUri {
 }
 
 function safeDecode(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -130,7 +131,7 @@ export function unknownParams(ev: AuditEvent): string[] {
   if (typeof ev.requestURI !== 'string' || typeof ev.verb !== 'string') return [];
   const known = PARAMS_BY_VERB[ev.verb];
   if (!known || !ev.objectRef?.resource) return [];
-  const u = parseRequestUri(ev.requestURI);
+  const u = requestUriOf(ev)!;
   if (u.subresource && CONNECT_SUBRESOURCES.has(u.subresource.split('/')[0]!)) return [];
   return u.params.filter((p) => p !== '' && !known.includes(p) && !COMMON_PARAMS.includes(p));
 }
@@ -140,9 +141,22 @@ const one = (f: (ev: AuditEvent) => unknown): Getter => (ev) => {
   const v = f(ev);
   return v === undefined ? [] : [v];
 };
+// Several derived fields read the same URI: parse it once per event.
+const parsedUris = new WeakMap<AuditEvent, ParsedUri>();
+export function requestUriOf(ev: AuditEvent): ParsedUri | undefined {
+  if (typeof ev.requestURI !== 'string') return undefined;
+  let u = parsedUris.get(ev);
+  if (!u) {
+    u = parseRequestUri(ev.requestURI);
+    parsedUris.set(ev, u);
+  }
+  return u;
+}
+
 const uriPart = (k: keyof ParsedUri): Getter => (ev) => {
-  if (typeof ev.requestURI !== 'string') return [];
-  const v = parseRequestUri(ev.requestURI)[k];
+  const u = requestUriOf(ev);
+  if (!u) return [];
+  const v = u[k];
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 };
 

@@ -13,7 +13,7 @@ export interface StageJudgeOptions<M> {
   judge(rec: EventRecord, matches: M): void;
   /** held preliminary matches (default 100k) */
   maxPending?: number;
-  /** remembered final auditIDs, to ignore a late earlier stage or a duplicate (default 500k) */
+  /** remembered final auditIDs, to ignore a late earlier stage or a duplicate (default 100k: minutes of a busy cluster) */
   maxFinal?: number;
   /** how long (event time) a preliminary match waits for its final stage (default 2 h, longer than any watch) */
   pendingMs?: number;
@@ -38,7 +38,7 @@ export class StageJudge<M> {
 
   constructor(private readonly opts: StageJudgeOptions<M>) {
     this.maxPending = opts.maxPending ?? 100_000;
-    this.maxFinal = opts.maxFinal ?? 500_000;
+    this.maxFinal = opts.maxFinal ?? 100_000;
     this.pendingMs = opts.pendingMs ?? 2 * 3600_000;
   }
 

@@ -27,7 +27,7 @@ export interface RuleSetOptions {
   builtin?: boolean;
   ruleDirs?: string[];
   config?: Config;
-  /** rule ids to leave out (`--disable`) */
+  /** rule or filter ids (or names) to leave out (`--disable`) */
   disable?: string[];
 }
 
@@ -87,8 +87,10 @@ export function loadRuleSet(opts: RuleSetOptions): RuleSet {
     if ('suppresses' in f) filters.push(f);
     else errors.push(f);
   }
-  for (const s of rules) s.filters = filters.filter((f) => f.rules.includes(s.id) || f.rules.includes(s.sigma.id) || (s.sigma.name !== undefined && f.rules.includes(s.sigma.name)));
-  return { rules, filters, errors, unknownIds };
+  const activeFilters = filters.filter((f) => !disabled.has(f.id) && !(f.name !== undefined && disabled.has(f.name)));
+  for (const id of unknownIds.splice(0)) if (!filters.some((f) => f.id === id || f.name === id)) unknownIds.push(id);
+  for (const s of rules) s.filters = activeFilters.filter((f) => f.rules.includes(s.id) || f.rules.includes(s.sigma.id) || (s.sigma.name !== undefined && f.rules.includes(s.sigma.name)));
+  return { rules, filters: activeFilters, errors, unknownIds };
 }
 
 function toSpec(r: import('../sigma/index.js').SigmaRule, builtin: boolean, errors: SigmaError[]): RuleSpec {

@@ -167,8 +167,11 @@ export function parseKey(key: string, keyPos: Pos | undefined, plain: boolean): 
     }
     if (t === 'windash' && b64 >= 0 && k > b64) fail(at, `modifier 'windash' must come before '${m.transforms[b64]}'`);
   });
-  if (m.shape && hasTransforms && idx(m.shape) < transformAt[transformAt.length - 1]!) {
-    fail(idx(m.shape), `modifier '${m.shape}' must come after the value transformations, which apply in the given order`);
+  // Encoding a value that already has wildcards around it means nothing, so the order matters there;
+  // windash only swaps characters, which commutes with adding wildcards.
+  const lastEncoding = transformAt.filter((_, k) => m.transforms[k] !== 'windash').pop();
+  if (m.shape && lastEncoding !== undefined && idx(m.shape) < lastEncoding) {
+    fail(idx(m.shape), `modifier '${m.shape}' must come after the encoding modifiers, which apply in the given order`);
   }
   if (present('base64offset') && m.shape !== 'contains' && field !== '') {
     fail(idx('base64offset'), "modifier 'base64offset' needs 'contains': its values are fragments of a longer Base64 string (spec: sigma-appendix-modifiers.md §Encoding)");

@@ -2,7 +2,7 @@
  * Rule or filter → its compiled detection. Kept outside the public objects
  * so they stay plain data, and weakly so that dropped rules are collected.
  */
-import type { CompiledDetection } from './compile.js';
+import type { CompiledDetection } from './tree.js';
 import type { SigmaFilter, SigmaRule } from './types.js';
 
 const compiled = new WeakMap<SigmaRule | SigmaFilter, CompiledDetection>();

@@ -15,7 +15,7 @@
  *    lowercasing alike, while non-ASCII case mapping (final sigma, U+0130)
  *    is context- or length-dependent and is left out.
  */
-import type { CBody, CCond, CItem, CValue, CompiledDetection } from './compile.js';
+import type { CBody, CCond, CItem, CValue, CompiledDetection } from './tree.js';
 import type { PatTok } from './values.js';
 import { foldString } from './values.js';
 

@@ -7,6 +7,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node as YNode } from 'yaml';
+import { shift } from './errors.js';
 import type { Diagnostics, Pos } from './errors.js';
 
 export type ScalarValue = string | number | boolean | null;
@@ -18,6 +19,8 @@ export interface SScalar {
   text: string;
   /** How the scalar was written; `data` when built from plain data. */
   style: 'plain' | 'single' | 'double' | 'block' | 'data';
+  /** True when the scalar's source sits on one line, so columns inside it can be computed. */
+  oneLine: boolean;
   pos?: Pos;
 }
 
@@ -99,13 +102,13 @@ function convert(node: YNode, doc: Document, posAt: (o: number) => Pos, diag: Di
   const pos = node.range ? posAt(node.range[0]) : undefined;
   if (depth > 64) {
     diag.error('YAML nesting too deep (or an alias cycle)', pos);
-    return { kind: 'scalar', value: null, text: '', style: 'plain', pos };
+    return { kind: 'scalar', value: null, text: '', style: 'plain', oneLine: false, pos };
   }
   if (isAlias(node)) {
     const target = node.resolve(doc);
     if (!target) {
       diag.error(`YAML alias *${node.source} names no anchor`, pos);
-      return { kind: 'scalar', value: null, text: '', style: 'plain', pos };
+      return { kind: 'scalar', value: null, text: '', style: 'plain', oneLine: false, pos };
     }
     // The alias's own position is the useful one for diagnostics.
     const n = convert(target, doc, posAt, diag, depth + 1);
@@ -129,7 +132,7 @@ function convert(node: YNode, doc: Document, posAt: (o: number) => Pos, diag: Di
       const v = pair.value as YNode | null;
       const value: SNode =
         v === null
-          ? { kind: 'scalar', value: null, text: '', style: 'plain', pos: keyPos }
+          ? { kind: 'scalar', value: null, text: '', style: 'plain', oneLine: false, pos: keyPos }
           : convert(v, doc, posAt, diag, depth + 1);
       // Quoted keys start one column before their text.
       const kp = keyPos && k && isScalar(k) && k.type !== 'PLAIN' ? { line: keyPos.line, col: keyPos.col + 1 } : keyPos;
@@ -141,7 +144,7 @@ function convert(node: YNode, doc: Document, posAt: (o: number) => Pos, diag: Di
     const items: SNode[] = [];
     for (const it of node.items) {
       const n = it as YNode | null;
-      items.push(n === null ? { kind: 'scalar', value: null, text: '', style: 'plain', pos } : convert(n, doc, posAt, diag, depth + 1));
+      items.push(n === null ? { kind: 'scalar', value: null, text: '', style: 'plain', oneLine: false, pos } : convert(n, doc, posAt, diag, depth + 1));
     }
     return { kind: 'seq', items, pos };
   }
@@ -150,13 +153,14 @@ function convert(node: YNode, doc: Document, posAt: (o: number) => Pos, diag: Di
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
       const style = STYLE[node.type ?? 'PLAIN'] ?? 'plain';
       const text = typeof v === 'string' ? v : (node.source ?? String(v));
-      return { kind: 'scalar', value: v, text, style, pos };
+      const oneLine = !!node.range && !!pos && posAt(node.range[1]).line === pos.line;
+      return { kind: 'scalar', value: v, text, style, oneLine, pos };
     }
     diag.error(`unsupported YAML value of type ${typeof v}`, pos);
-    return { kind: 'scalar', value: null, text: '', style: 'plain', pos };
+    return { kind: 'scalar', value: null, text: '', style: 'plain', oneLine: false, pos };
   }
   diag.error('unsupported YAML node', pos);
-  return { kind: 'scalar', value: null, text: '', style: 'plain', pos };
+  return { kind: 'scalar', value: null, text: '', style: 'plain', oneLine: false, pos };
 }
 
 /**
@@ -166,11 +170,11 @@ function convert(node: YNode, doc: Document, posAt: (o: number) => Pos, diag: Di
 export function fromData(value: unknown, diag: Diagnostics, where = 'document', depth = 0): SNode {
   if (depth > 64) {
     diag.error(`${where}: nesting too deep`);
-    return { kind: 'scalar', value: null, text: '', style: 'data' };
+    return { kind: 'scalar', value: null, text: '', style: 'data', oneLine: false };
   }
-  if (value === null || value === undefined) return { kind: 'scalar', value: null, text: '', style: 'data' };
-  if (typeof value === 'string') return { kind: 'scalar', value, text: value, style: 'data' };
-  if (typeof value === 'number' || typeof value === 'boolean') return { kind: 'scalar', value, text: String(value), style: 'data' };
+  if (value === null || value === undefined) return { kind: 'scalar', value: null, text: '', style: 'data', oneLine: false };
+  if (typeof value === 'string') return { kind: 'scalar', value, text: value, style: 'data', oneLine: false };
+  if (typeof value === 'number' || typeof value === 'boolean') return { kind: 'scalar', value, text: String(value), style: 'data', oneLine: false };
   if (Array.isArray(value)) return { kind: 'seq', items: value.map((v, i) => fromData(v, diag, `${where}[${i}]`, depth + 1)) };
   if (typeof value === 'object') {
     const entries: SEntry[] = [];
@@ -180,7 +184,7 @@ export function fromData(value: unknown, diag: Diagnostics, where = 'document', 
     return { kind: 'map', entries };
   }
   diag.error(`${where}: unsupported value of type ${typeof value}`);
-  return { kind: 'scalar', value: null, text: '', style: 'data' };
+  return { kind: 'scalar', value: null, text: '', style: 'data', oneLine: false };
 }
 
 /** The entry with this key, if any. */
@@ -195,4 +199,17 @@ export function kindName(n: SNode): string {
   if (n.kind === 'seq') return 'a list';
   if (n.value === null) return 'null';
   return `a ${typeof n.value}`;
+}
+
+/** Whether columns inside a scalar's text can be computed: one line, and no escapes that change lengths. */
+export function exactScalar(s: SScalar): boolean {
+  if (!s.oneLine) return false;
+  if (s.style === 'plain') return true;
+  // Escapes make the text shorter than its source: '' in single quotes, backslashes in double quotes.
+  return (s.style === 'single' && !s.text.includes("'")) || (s.style === 'double' && !s.text.includes('\\') && !s.text.includes('"'));
+}
+
+/** Where a scalar's text starts (after an opening quote). */
+export function valuePos(s: SScalar): Pos | undefined {
+  return s.style === 'single' || s.style === 'double' ? shift(s.pos, 1) : s.pos;
 }

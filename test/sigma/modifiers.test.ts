@@ -315,7 +315,7 @@ test('base64offset without contains, and base64 with wildcards, are errors (appe
   assert.match(errors("sel:\n    f|base64offset: 'abc'\ncondition: sel")[0]!.message, /'base64offset' needs 'contains'/);
   assert.match(errors("sel:\n    f|base64offset|contains: 'a'\ncondition: sel")[0]!.message, /at least two bytes/);
   assert.match(errors("sel:\n    f|base64: 'ab*'\ncondition: sel")[0]!.message, /cannot encode wildcards/);
-  assert.match(errors("sel:\n    f|contains|base64: 'ab'\ncondition: sel")[0]!.message, /must come after the value transformations/);
+  assert.match(errors("sel:\n    f|contains|base64: 'ab'\ncondition: sel")[0]!.message, /must come after the encoding modifiers/);
 });
 
 test('utf16le / wide, utf16be, utf16 (with BOM) encode before Base64 (appendix §Encoding sub-modifiers)', () => {
@@ -373,6 +373,23 @@ condition: sel`);
     [ev({ f: 'x +exec-policy' }), false],
     [ev({ f: 'x exec-policy' }), false],
   ]);
+});
+
+test('windash and contains commute: |contains|windash means the same as |windash|contains', () => {
+  const r = rule(`
+sel:
+    f|contains|windash: ' -enc '
+condition: sel`);
+  expectMatches(r, [
+    [ev({ f: 'powershell /enc abc' }), true],
+    [ev({ f: 'powershell +enc abc' }), false],
+  ]);
+});
+
+test('string modifiers reject numbers (appendix §String Modifiers: "only ... string values")', () => {
+  assert.match(errors('sel:\n    f|windash: 10\ncondition: sel')[0]!.message, /'windash' applies to strings only/);
+  assert.match(errors('sel:\n    f|base64|contains: 10\ncondition: sel')[0]!.message, /'base64' applies to strings only/);
+  assert.match(errors('sel:\n    f|re: 10\ncondition: sel')[0]!.message, /'re' needs a string/);
 });
 
 test('windash before base64 encodes every permutation', () => {
@@ -444,6 +461,11 @@ condition: sel`,
     [ev({ f: '%plain_b' }), true],
     [ev({ f: '%plain-c' }), false],
     [ev({ f: 'plain-a' }), false],
+  ]);
+  const r2 = rule("\nsel:\n    f|expand: '50% or 20%'\ncondition: sel", { placeholders: {} });
+  expectMatches(r2, [
+    [ev({ f: '50% OR 20%' }), true],
+    [ev({ f: '50' }), false],
   ]);
 });
 

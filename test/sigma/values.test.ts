@@ -1,5 +1,4 @@
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { ev, expectMatches, rule } from './helpers.js';
 
 // spec: sigma-rules-specification.md §Escape Character
