@@ -1,6 +1,7 @@
 // Runs every compiled test file with Node's own runner. Node 20 takes no globs
 // on --test, so the files are listed here, the same way on every version.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -18,5 +19,8 @@ if (files.length === 0) {
   console.error('no test files found under', root);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// detector state goes to a throw-away data folder, never the user's own
+const dataHome = mkdtempSync(join(tmpdir(), 'tokenwatch-test-'));
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env: { ...process.env, XDG_DATA_HOME: dataHome } });
+rmSync(dataHome, { recursive: true, force: true });
 process.exit(r.status ?? 1);

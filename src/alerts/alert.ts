@@ -67,6 +67,8 @@ export interface Alert {
   /** notes from the rule or the engine (e.g. "token lifetime not visible at Metadata level") */
   notes: string[];
   events: AlertEvent[];
+  /** events that explain the alert without being it (the TokenRequest that minted a token whose use fired) */
+  related?: AlertEvent[];
   /** events beyond those kept in `events` (bounded per alert) */
   events_dropped: number;
 }

@@ -16,6 +16,17 @@ export interface GroupSpec {
   windowMs: number;
 }
 
+/** What a rule or detector adds to one match. */
+export interface MatchExtras {
+  notes?: string[];
+  severity?: Severity;
+  /** the group key, when the caller computes it instead of the spec's group-by fields */
+  key?: Record<string, string>;
+  /** a summary written by the caller instead of the one built from the event */
+  summary?: string;
+  related?: EventRecord[];
+}
+
 export interface GrouperOptions {
   /** one alert per matching event */
   noGroup?: boolean;
@@ -46,15 +57,21 @@ export class AlertGrouper {
     this.longLived = opts.longLivedSeconds ?? 86400;
   }
 
-  add(spec: GroupSpec, rec: EventRecord, notes: string[] = [], severity?: Severity): void {
+  add(spec: GroupSpec, rec: EventRecord, x: MatchExtras = {}): void {
     const t = eventTime(rec.event);
-    const group: Record<string, string> = {};
-    for (const g of spec.groupBy) {
-      const v = g.get(rec.event);
-      group[g.name] = v.length ? v.map(String).join(',') : '';
+    const notes = x.notes ?? [];
+    const severity = x.severity;
+    let group: Record<string, string>;
+    if (x.key) group = x.key;
+    else {
+      group = {};
+      for (const g of spec.groupBy) {
+        const v = g.get(rec.event);
+        group[g.name] = v.length ? v.map(String).join(',') : '';
+      }
     }
     if (this.opts.noGroup) {
-      this.opts.emit(this.newAlert(spec, rec, group, t, notes, severity).alert);
+      this.opts.emit(this.newAlert(spec, rec, group, t, x).alert);
       return;
     }
     const key = spec.rule.id + '\u0000' + Object.values(group).join('\u0000');
@@ -76,13 +93,17 @@ export class AlertGrouper {
       if (severity && rank(severity) > rank(a.severity)) a.severity = severity;
       if (a.events.length < this.maxEvents) a.events.push({ source: rec.source, event: rec.event });
       else a.events_dropped++;
+      for (const r of x.related ?? []) {
+        a.related ??= [];
+        if (a.related.length < this.maxEvents && !a.related.some((e) => e.event === r.event)) a.related.push({ source: r.source, event: r.event });
+      }
       return;
     }
     if (cur) {
       this.open.delete(key);
       this.opts.emit(cur.alert);
     }
-    this.open.set(key, this.newAlert(spec, rec, group, t, notes, severity));
+    this.open.set(key, this.newAlert(spec, rec, group, t, x));
     if (this.open.size > this.maxOpen) {
       const [oldest, o] = this.open.entries().next().value as [string, Open];
       this.open.delete(oldest);
@@ -91,21 +112,22 @@ export class AlertGrouper {
     }
   }
 
-  private newAlert(spec: GroupSpec, rec: EventRecord, group: Record<string, string>, t: number, notes: string[], severity?: Severity): Open {
+  private newAlert(spec: GroupSpec, rec: EventRecord, group: Record<string, string>, t: number, x: MatchExtras): Open {
     const context = buildContext(rec.event, rec.source, this.longLived);
     const alert: Alert = {
       rule: spec.rule,
-      severity: severity ?? spec.rule.severity,
+      severity: x.severity ?? spec.rule.severity,
       count: 1,
       first_seen: isoTime(t),
       last_seen: isoTime(t),
       group,
-      summary: summarize(context),
+      summary: x.summary ?? summarize(context),
       context,
-      notes: [...notes],
+      notes: [...(x.notes ?? [])],
       events: [{ source: rec.source, event: rec.event }],
       events_dropped: 0,
     };
+    if (x.related?.length) alert.related = x.related.map((r) => ({ source: r.source, event: r.event }));
     return { alert, firstMs: t, lastMs: t, windowMs: spec.windowMs };
   }
 

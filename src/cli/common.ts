@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { loadRuleSet, type RuleSet } from '../ruleset/load.js';
 import { formatSigmaError } from '../sigma/index.js';
+import { DETECTOR_IDS } from '../detectors/detector-set.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ALERTS = 1;
@@ -31,8 +32,8 @@ export function readConfig(path: string | undefined): Config {
 }
 
 /** Loads rules; rule errors are printed and make the command fail, unless `tolerate` (rules list). */
-export function ruleSetFrom(o: RuleOptions, cfg: Config, tolerate = false): RuleSet {
-  const set = loadRuleSet({ builtin: o.builtin !== false, ruleDirs: o.rules, config: cfg, disable: o.disable });
+export function ruleSetFrom(o: RuleOptions, cfg: Config, tolerate = false, detectorIds: string[] = DETECTOR_IDS): RuleSet {
+  const set = loadRuleSet({ builtin: o.builtin !== false, ruleDirs: o.rules, config: cfg, disable: o.disable, detectorIds });
   if (set.errors.length) {
     for (const e of set.errors) process.stderr.write(`rule error: ${formatSigmaError(e)}\n`);
     if (!tolerate) throw new UsageError(`${set.errors.length} rule error(s); fix the files above or leave them out`);

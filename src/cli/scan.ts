@@ -10,8 +10,15 @@ import { fmtBytes, renderSummary } from '../sinks/summary-text.js';
 import { renderAlert } from '../sinks/terminal.js';
 import { expandInputs, InputError } from '../sources/inputs.js';
 import { collect, EXIT_ALERTS, EXIT_USAGE, readConfig, ruleSetFrom, UsageError } from './common.js';
+import { parseDuration, type Config } from '../config/config.js';
+import { DetectorSet } from '../detectors/detector-set.js';
+import { DetectorState } from '../detectors/state.js';
+import { defaultStatePath, StateStore, StateStoreError } from '../store/state-store.js';
 
 interface ScanFlags {
+  detectors: boolean;
+  state?: string;
+  learning?: string;
   rules?: string[];
   builtin: boolean;
   disable?: string[];
@@ -44,6 +51,9 @@ export function registerScan(program: Command): void {
     .option('--fail-on-alert', 'exit 1 when there were alerts')
     .addOption(new Option('--input-format <name>', 'skip detection and read every record as this format').choices(ADAPTERS.map((a) => a.name)))
     .option('--cluster <name>', 'cluster name for events whose format does not name one')
+    .option('--no-detectors', 'run only the Sigma rules, not the stateful detectors (token lineage, new sources, off-node use, token Secret reads)')
+    .option('--state <file>', `detector state (baselines, minted tokens, pods) kept between runs; "none" keeps it in memory (default ${defaultStatePath()})`)
+    .option('--learning <duration>', 'how long, from the first event ever seen, baselines only learn (default 60m; also detectors.learning in the config)')
     .option('--color', 'force coloured output')
     .option('--no-color', 'never colour output')
     .option('-q, --quiet', 'print alerts only, no totals on stderr')
@@ -55,6 +65,10 @@ Formats are detected per record: raw audit.k8s.io Events (JSON lines, arrays,
 EventList), EKS CloudWatch, AKS diagnostic records, GKE Cloud Audit Logs and
 Elastic ECS documents. Token values are redacted before any rule or output
 sees them.
+
+Stateful detectors (minted-token-used, token-replay-new-source,
+bound-token-off-node, token-secret-read) remember what they learn in the
+state file, so a second scan continues from the first.
 
 Exit status: 0 the scan ran; 1 alerts were found and --fail-on-alert was given;
 2 usage, rule or input errors (with --strict, also rejected records).
@@ -85,6 +99,7 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
     const out = process.stdout;
     const st = makeStyle(colorWanted(out, flags.color));
     const errSt = makeStyle(colorWanted(process.stderr, flags.color));
+    const { detectors, store, loaded } = openDetectors(flags, cfg, set.disabledDetectors);
     const showProgress = flags.progress && !flags.quiet && Boolean(process.stderr.isTTY);
     let progressShown = false;
     const alerts: Alert[] = [];
@@ -94,6 +109,8 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
       decode: { format: flags.inputFormat, cluster: flags.cluster ?? cfg.cluster },
       noGroup: !flags.group,
       longLivedSeconds: cfg.long_lived_seconds,
+      detectors,
+      detectorFilters: set.detectorFilters,
       onAlert: (a) => {
         if (flags.format === 'ndjson') out.write(alertToNdjson(a));
         else alerts.push(a);
@@ -108,6 +125,12 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
         : undefined,
     });
     if (progressShown) process.stderr.write('\r\x1b[K');
+    if (store && detectors) {
+      const saved = store.save(detectors.state);
+      store.close();
+      if (!flags.quiet) process.stderr.write(errSt.dim(`state: ${store.path} (${loaded} entries loaded, ${saved} saved)\n`));
+    }
+    if (detectors) summary.state_evictions = detectors.state.evictions();
     if (flags.format === 'text') {
       alerts.sort((a, b) => (a.first_seen ?? '').localeCompare(b.first_seen ?? ''));
       for (const a of alerts) out.write(renderAlert(a, st) + '\n\n');
@@ -147,5 +170,31 @@ export function summaryJson(s: ScanSummary): Record<string, unknown> {
     input_errors: s.input_errors,
     rejections: s.rejections,
     duration_ms: s.duration_ms,
+    ...(s.state_evictions ? { state_evictions: s.state_evictions } : {}),
   };
+}
+
+function openDetectors(flags: ScanFlags, cfg: Config, disabled: string[]): { detectors?: DetectorSet; store?: StateStore; loaded: number } {
+  if (!flags.detectors) return { loaded: 0 };
+  const dc = cfg.detectors ?? {};
+  const learning = flags.learning ?? dc.learning;
+  const learningMs = learning === undefined ? undefined : parseDuration(learning);
+  if (learning !== undefined && learningMs === undefined) throw new UsageError(`--learning "${learning}" is not a duration like 30m or 2h`);
+  const state = new DetectorState();
+  const detectors = new DetectorSet(state, {
+    learningMs,
+    disable: disabled,
+    fallbackWindowMs: dc.fallback_window ? parseDuration(dc.fallback_window) : undefined,
+    deletionGraceMs: dc.deletion_grace ? parseDuration(dc.deletion_grace) : undefined,
+    controllers: dc.secret_readers,
+  });
+  if (flags.state === 'none') return { detectors, loaded: 0 };
+  try {
+    const store = new StateStore(flags.state ?? defaultStatePath());
+    const loaded = store.load(state);
+    return { detectors, store, loaded };
+  } catch (e) {
+    if (e instanceof StateStoreError) throw new UsageError(e.message);
+    throw e;
+  }
 }

@@ -43,6 +43,18 @@ export interface Config {
   field_mapping?: Record<string, string | string[]>;
   /** Sigma filter documents, as in a filter YAML file */
   filters?: Record<string, unknown>[];
+  detectors?: DetectorConfig;
+}
+
+export interface DetectorConfig {
+  /** event time from the first event ever seen during which baselines only learn (default 60m) */
+  learning?: string;
+  /** how long after a non-system mint a new source of the target account is linked to it when there are no credential ids (default 60m) */
+  fallback_window?: string;
+  /** requests this long after their pod's deletion still count as the pod's own (default 2m) */
+  deletion_grace?: string;
+  /** identities allowed to read token Secrets and list all Secrets (replaces the default controller list; `*` at the end is a wildcard) */
+  secret_readers?: string[];
 }
 
 export class ConfigError extends Error {
@@ -53,7 +65,8 @@ export class ConfigError extends Error {
 
 const ALLOW_KEYS = ['users', 'source_ips', 'user_agents', 'namespaces'];
 const RULE_KEYS = ['enabled', 'allow', 'window', 'group_by', 'level'];
-const TOP_KEYS = ['allow', 'rules', 'disable', 'long_lived_seconds', 'cluster', 'placeholders', 'field_mapping', 'filters'];
+const TOP_KEYS = ['allow', 'rules', 'disable', 'long_lived_seconds', 'cluster', 'placeholders', 'field_mapping', 'filters', 'detectors'];
+const DETECTOR_KEYS = ['learning', 'fallback_window', 'deletion_grace', 'secret_readers'];
 const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
 
 export function loadConfig(file: string): Config {
@@ -145,6 +158,21 @@ export function parseConfig(text: string, file: string): Config {
       Object.defineProperty(data, '__line', { value: lineOf(it as Node), enumerable: false });
       return data;
     });
+  }
+  const det = get('detectors');
+  if (det !== undefined) {
+    keysOf(det, DETECTOR_KEYS, 'detectors');
+    const m = det as import('yaml').YAMLMap;
+    const dc: DetectorConfig = {};
+    for (const k of ['learning', 'fallback_window', 'deletion_grace'] as const) {
+      const v = m.get(k, true) as Node | undefined;
+      if (v === undefined) continue;
+      if (!isScalar(v) || parseDuration(String(v.value)) === undefined) fail(v, `detectors.${k} must be a duration like 30s, 10m, 2h`);
+      dc[k] = String((v as import('yaml').Scalar).value);
+    }
+    const sr = m.get('secret_readers', true) as Node | undefined;
+    if (sr !== undefined) dc.secret_readers = strList(sr, 'detectors.secret_readers');
+    cfg.detectors = dc;
   }
   const rules = get('rules');
   if (rules !== undefined) {

@@ -12,8 +12,12 @@ import { expirationSeconds } from '../event/derived.js';
 import type { EventRecord, Place, Rejection } from '../event/types.js';
 import type { PickOptions } from '../formats/picker.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
+import type { SigmaFilter } from '../sigma/index.js';
 import { openInput, type InputFile } from '../sources/inputs.js';
 import { RecordSplitter } from '../sources/record-splitter.js';
+import { DetectorSet } from '../detectors/detector-set.js';
+import type { DetectorFinding } from '../detectors/types.js';
+import { eventTime } from '../event/time.js';
 import { decodeInto, matchRules, newCounters, type DecodeCounters } from './evaluate.js';
 import { StageJudge } from './stage-judge.js';
 
@@ -28,6 +32,10 @@ export interface ScanOptions {
   /** rejections kept with their places for the report; the rest are counted */
   keepRejections?: number;
   stdin?: Readable;
+  /** stateful detectors; their state is the caller's to load and save */
+  detectors?: DetectorSet;
+  /** filters (allow-lists) per detector id */
+  detectorFilters?: Map<string, SigmaFilter[]>;
 }
 
 export interface Progress {
@@ -63,7 +71,11 @@ export interface ScanSummary {
   input_errors: InputProblem[];
   duplicate_stages: number;
   duration_ms: number;
+  /** detector state dropped by its caps or TTL, per map */
+  state_evictions?: Record<string, { evicted: number; expired: number }>;
 }
+
+const NO_MATCH: number[] = [];
 
 export async function runScan(o: ScanOptions): Promise<ScanSummary> {
   const started = Date.now();
@@ -97,8 +109,20 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
     },
   });
   const rules = o.rules;
+  const detectors = o.detectors;
+  const detectorSpecs = new Map((detectors?.detectors ?? []).map((d) => [d.ref.id, { rule: d.ref, groupBy: [], windowMs: 60 * 60_000 }]));
+  const onFinding = (f: DetectorFinding) => {
+    const flt = o.detectorFilters?.get(f.detector)?.find((x) => x.suppresses(f.rec.event));
+    if (flt) {
+      summary.suppressed[flt.name ?? flt.id] = (summary.suppressed[flt.name ?? flt.id] ?? 0) + 1;
+      return;
+    }
+    grouper.add(detectorSpecs.get(f.detector)!, f.rec, { key: f.key, summary: f.summary, notes: f.notes, severity: f.severity, related: f.related });
+  };
+  if (detectors) detectors.emit = onFinding;
   const judge = new StageJudge<number[]>({
     judge: (rec, matches) => {
+      if (detectors) detectors.observe(rec, eventTime(rec.event));
       for (const i of matches) {
         const rule = rules[i]!;
         const f = rule.filters.find((flt) => flt.suppresses(rec.event));
@@ -106,8 +130,7 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
           summary.suppressed[f.name ?? f.id] = (summary.suppressed[f.name ?? f.id] ?? 0) + 1;
           continue;
         }
-        const { notes, severity } = tokenNotes(rec, rule, longLived);
-        grouper.add({ rule: rule.ref, groupBy: rule.groupBy, windowMs: rule.windowMs }, rec, notes, severity);
+        grouper.add({ rule: rule.ref, groupBy: rule.groupBy, windowMs: rule.windowMs }, rec, tokenNotes(rec, rule, longLived));
       }
     },
   });
@@ -115,7 +138,8 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
     if (summary.rejections.length < keep) summary.rejections.push(r);
   };
   const handlers = {
-    event: (rec: EventRecord) => judge.offer(rec, matchRules(rules, rec)),
+    // with detectors on, every request is judged (they learn from all of them), not only rule matches
+    event: detectors ? (rec: EventRecord) => judge.offer(rec, matchRules(rules, rec) ?? NO_MATCH) : (rec: EventRecord) => judge.offer(rec, matchRules(rules, rec)),
     reject: onReject,
   };
 

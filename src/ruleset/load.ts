@@ -29,6 +29,8 @@ export interface RuleSetOptions {
   config?: Config;
   /** rule or filter ids (or names) to leave out (`--disable`) */
   disable?: string[];
+  /** ids of the stateful detectors: allow-lists and filters apply to them too */
+  detectorIds?: string[];
 }
 
 export interface RuleSet {
@@ -37,6 +39,10 @@ export interface RuleSet {
   errors: SigmaError[];
   /** rule ids named by --disable or the config that no loaded rule has */
   unknownIds: string[];
+  /** filters that apply to each stateful detector, by detector id */
+  detectorFilters: Map<string, SigmaFilter[]>;
+  /** detector ids left out by --disable or the configuration */
+  disabledDetectors: string[];
 }
 
 export function loadRuleSet(opts: RuleSetOptions): RuleSet {
@@ -70,7 +76,8 @@ export function loadRuleSet(opts: RuleSetOptions): RuleSet {
     unique.push(s);
   }
   const disabled = new Set([...(cfg.disable ?? []), ...(opts.disable ?? []), ...Object.entries(cfg.rules ?? {}).filter(([, rc]) => rc.enabled === false).map(([id]) => id)]);
-  const known = new Set(unique.flatMap((s) => [s.id, s.sigma.id]));
+  const detectorIds = opts.detectorIds ?? [];
+  const known = new Set([...unique.flatMap((s) => [s.id, s.sigma.id]), ...detectorIds]);
   const unknownIds = [...disabled, ...Object.keys(cfg.rules ?? {})].filter((id) => !known.has(id));
   const rules = unique.filter((s) => !disabled.has(s.id) && !disabled.has(s.sigma.id));
   for (const s of rules) applyRuleConfig(s, cfg.rules?.[s.id] ?? cfg.rules?.[s.sigma.id], errors);
@@ -82,7 +89,8 @@ export function loadRuleSet(opts: RuleSetOptions): RuleSet {
     if ('suppresses' in f) filters.push(f);
     else errors.push({ ...f, line: f.line ?? (doc as { __line?: number }).__line });
   }
-  for (const { doc, where } of allowListFilters(cfg, rules.map((r) => r.id))) {
+  const liveDetectors = detectorIds.filter((id) => !disabled.has(id));
+  for (const { doc, where } of allowListFilters(cfg, [...rules.map((r) => r.id), ...liveDetectors])) {
     const f = filterFromData(doc, `${configFile} (${where})`, loadOpts);
     if ('suppresses' in f) filters.push(f);
     else errors.push(f);
@@ -90,7 +98,8 @@ export function loadRuleSet(opts: RuleSetOptions): RuleSet {
   const activeFilters = filters.filter((f) => !disabled.has(f.id) && !(f.name !== undefined && disabled.has(f.name)));
   for (const id of unknownIds.splice(0)) if (!filters.some((f) => f.id === id || f.name === id)) unknownIds.push(id);
   for (const s of rules) s.filters = activeFilters.filter((f) => f.rules.includes(s.id) || f.rules.includes(s.sigma.id) || (s.sigma.name !== undefined && f.rules.includes(s.sigma.name)));
-  return { rules, filters: activeFilters, errors, unknownIds };
+  const detectorFilters = new Map(liveDetectors.map((id) => [id, activeFilters.filter((f) => f.rules.includes(id))]));
+  return { rules, filters: activeFilters, errors, unknownIds, detectorFilters, disabledDetectors: detectorIds.filter((id) => disabled.has(id)) };
 }
 
 function toSpec(r: import('../sigma/index.js').SigmaRule, builtin: boolean, errors: SigmaError[]): RuleSpec {

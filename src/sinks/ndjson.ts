@@ -16,6 +16,7 @@ export function alertToJson(a: Alert): Record<string, unknown> {
     context: a.context,
     notes: a.notes,
     events: a.events,
+    ...(a.related ? { related: a.related } : {}),
     events_dropped: a.events_dropped,
   };
 }

@@ -119,13 +119,15 @@ test('a corrupt .gz is reported with how far it got; other files are still scann
 
 test('allow-lists in tokenwatch.yaml suppress matches and count them per filter', () => {
   const dir = setup();
-  writeFileSync(join(dir, 'tokenwatch.yaml'), 'allow:\n  source_ips: ["203.0.113.0/24"]\nrules:\n  tokenrequest-uri-anomaly:\n    enabled: false\n');
+  writeFileSync(join(dir, 'tokenwatch.yaml'), 'allow:\n  source_ips: ["203.0.113.0/24"]\nrules:\n  tokenrequest-uri-anomaly:\n    enabled: false\n  token-secret-read:\n    allow:\n      users: ["alice@example.com"]\n');
   const r = run(['scan', '--format', 'ndjson', '--config', join(dir, 'tokenwatch.yaml'), '--summary-json', join(dir, 's.json'), join(dir, 'audit.log')]);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out.trim(), '');
   const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
   assert.equal(s.alerts, 0);
   assert.ok(s.suppressed['config:allow.source_ips'] >= 2);
+  // the stateful detectors go through the same allow-lists
+  assert.equal(s.suppressed['config:rules.token-secret-read.allow.users'], 1);
   writeFileSync(join(dir, 'bad.yaml'), 'allow:\n  source_ip: ["1.2.3.4"]\n');
   const bad = run(['scan', '--config', join(dir, 'bad.yaml'), join(dir, 'audit.log')]);
   assert.equal(bad.code, 2);

@@ -1,0 +1,147 @@
+/**
+ * A service account acting from somewhere it never acted from: the forensic
+ * seed's "group a service account's requests by source IP and compare them
+ * with where its pods run", done continuously. Pod-bound tokens (pod-name and
+ * node-name extras) are checked against their own pod's and node's address,
+ * which needs no learning: anything else is high severity. Other tokens are
+ * compared with the account's learned baseline once the learning period is
+ * over; a new address inside the cluster's own pod or node networks is churn
+ * (a new pod of the same workload), not an alert.
+ */
+import type { RuleRef } from '../alerts/alert.js';
+import { clientIp, credentialId, serviceAccountOf } from '../event/derived.js';
+import type { AuditEvent, EventRecord } from '../event/types.js';
+import { baselineOf } from './baseline.js';
+import { inCluster } from './cluster-model.js';
+import { isLoopback, userAgentFamily } from './ip.js';
+import { keyOf, type DetectorState } from './state.js';
+import type { Detector, DetectorHost } from './types.js';
+
+const POD_NAME = 'authentication.kubernetes.io/pod-name';
+const NODE_NAME = 'authentication.kubernetes.io/node-name';
+
+const REF: RuleRef = {
+  id: 'token-replay-new-source',
+  title: 'Service account token used from a new place',
+  severity: 'medium',
+  tags: ['attack.credential-access', 'attack.t1528', 'attack.lateral-movement', 'attack.t1550.001'],
+  author: 'tokenwatch',
+  origin: 'builtin',
+  description: 'A service account made a request from an address (or with a client) it has not used before. For pod-bound tokens, an address that is neither the pod\'s nor its node\'s is high severity: the token left its pod.',
+  runbook: [
+    '1. Where is the address? Inside the cluster (another pod, a node) or outside (a laptop, a cloud host)?',
+    '2. Group the account\'s requests by source (tokenwatch trace --account NS/NAME): when did the new source start, what did it do?',
+    '3. For a pod-bound token: the pod is compromised or its token was copied. Delete the pod (its token dies with it) and investigate the workload.',
+    '4. For a long-lived or minted token: delete the token Secret or recreate the account, then review the requests from the new source.',
+  ].join('\n'),
+};
+
+export function boundPod(ev: AuditEvent): { pod: string; node?: string } | undefined {
+  const extra = ev.user?.extra;
+  const pod = extra?.[POD_NAME]?.[0];
+  if (typeof pod !== 'string') return undefined;
+  const node = extra?.[NODE_NAME]?.[0];
+  return { pod, node: typeof node === 'string' ? node : undefined };
+}
+
+function insideOnly(st: DetectorState, cluster: string | undefined, ips: Record<string, { count: number }>, min: number): boolean {
+  let n = 0;
+  for (const [ip, seen] of Object.entries(ips)) {
+    if (!inCluster(st, cluster, ip)) return false;
+    n += seen.count;
+  }
+  return n >= min;
+}
+
+export class TokenReplayNewSource implements Detector {
+  /** requests from inside the cluster before an outside source counts as new during learning */
+  readonly minHistory = 20;
+  readonly ref = REF;
+  readonly needs = [
+    { kind: 'service-account-requests', missing: 'no requests by service accounts in the log' },
+    { kind: 'pod-binding-extras', missing: 'no pod-name/node-name extras: pod-bound tokens cannot be checked against their pod; Kubernetes 1.30 or newer writes them' },
+    { kind: 'events', match: { resource: 'pods' }, missing: 'no pod events: pod addresses are learned from the first request of each pod' },
+  ];
+
+  observe(rec: EventRecord, t: number, host: DetectorHost): void {
+    const ev = rec.event;
+    const user = ev.user?.username;
+    const sa = serviceAccountOf(user);
+    if (!sa) return;
+    const ip = clientIp(ev);
+    if (!ip || isLoopback(ip)) return;
+    const st = host.state;
+    const cluster = rec.source.cluster;
+    const bound = boundPod(ev);
+    if (bound) {
+      this.checkBound(rec, ip, sa.namespace, bound, t, host);
+      return;
+    }
+    const base = baselineOf(st, cluster, user!);
+    if (base?.ips[ip]) {
+      this.checkAgent(rec, base.agents, t, host);
+      return;
+    }
+    if (inCluster(st, cluster, ip)) return; // a new pod of the same workload, or a node
+    // While learning, only one thing is already clear: an account that has so far acted
+    // only from inside the cluster, many times, now acts from outside it.
+    if (host.learning(t) && !(base && insideOnly(st, cluster, base.ips, this.minHistory))) return;
+    const known = base ? Object.keys(base.ips).slice(0, 5) : [];
+    const legacy = ev.annotations?.['authentication.k8s.io/legacy-token'] !== undefined;
+    const cred = credentialId(ev);
+    host.emit({
+      detector: REF.id,
+      key: { account: user!, client_ip: ip },
+      rec,
+      severity: 'medium',
+      summary: `${sa.namespace}/${sa.name} acted from ${ip}, an address outside the cluster it never used before`,
+      notes: [
+        known.length ? `known sources: ${known.join(', ')}${Object.keys(base!.ips).length > 5 ? ', …' : ''}` : `no earlier requests by this account in the baseline`,
+        legacy ? 'made with a legacy (Secret-based, non-expiring) token' : cred ? `credential ${cred}` : 'no credential id on the request',
+      ],
+    });
+  }
+
+  private checkBound(rec: EventRecord, ip: string, namespace: string, bound: { pod: string; node?: string }, t: number, host: DetectorHost): void {
+    const st = host.state;
+    const cluster = rec.source.cluster;
+    const pk = keyOf(cluster, `${namespace}/${bound.pod}`);
+    const pod = st.pods.get(pk);
+    const nodeIp = bound.node ? st.nodes.get(keyOf(cluster, bound.node))?.ip : undefined;
+    if (ip === nodeIp) return; // host-network pods act from their node's address
+    if (!pod?.ip) {
+      // no pod object seen: the first address the pod's token is used from is the pod's
+      st.pods.set(pk, { ...(pod ?? {}), ip, ipFrom: 'first-use', lastSeen: t });
+      st.podByIp.set(keyOf(cluster, ip), { value: pk, lastSeen: t });
+      return;
+    }
+    if (pod.ip === ip) return;
+    host.emit({
+      detector: REF.id,
+      key: { pod: `${namespace}/${bound.pod}`, client_ip: ip },
+      rec,
+      severity: 'high',
+      summary: `the token bound to pod ${namespace}/${bound.pod} was used from ${ip}, which is neither the pod's address (${pod.ip}) nor its node's${nodeIp ? ` (${bound.node} ${nodeIp})` : ''}`,
+      notes: [
+        pod.ipFrom === 'first-use' ? `the pod's address ${pod.ip} is the first one its token was used from (no pod events in the log)` : `pod address ${pod.ip} from the pod object`,
+        inCluster(st, cluster, ip) ? 'the address is inside the cluster: another pod or node holds this token' : 'the address is outside the cluster networks seen in the log',
+      ],
+    });
+  }
+
+  private checkAgent(rec: EventRecord, agents: Record<string, unknown>, t: number, host: DetectorHost): void {
+    const fam = userAgentFamily(rec.event.userAgent);
+    if (!fam || agents[fam] || Object.keys(agents).length === 0 || host.learning(t)) return;
+    const user = rec.event.user!.username!;
+    host.emit({
+      detector: REF.id,
+      key: { account: user, user_agent: fam },
+      rec,
+      severity: 'low',
+      summary: `${user} used a client it never used before: ${fam}`,
+      notes: [`known clients: ${Object.keys(agents).slice(0, 5).join(', ')}`],
+    });
+  }
+}
+
+export type { DetectorState };
