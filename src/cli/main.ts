@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerRules } from './rules.js';
 import { registerScan } from './scan.js';
+import { registerTrace } from './trace.js';
 import { VERSION } from './version.js';
 
 const program = new Command();
@@ -18,10 +19,12 @@ Examples:
   kubectl logs ... | tokenwatch scan -                    scan standard input
   tokenwatch scan --format ndjson audit.log > alerts.ndjson
   tokenwatch rules list                                   the built-in rules
-  tokenwatch rules test --rules ./my-rules                run every rule's embedded tests`,
+  tokenwatch rules test --rules ./my-rules                run every rule's embedded tests
+  tokenwatch trace --account production/payments-admin logs/   one account's timeline`,
   );
 registerScan(program);
 registerRules(program);
+registerTrace(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`tokenwatch: ${e instanceof Error ? e.message : String(e)}\n`);
