@@ -170,6 +170,7 @@ export function summaryJson(s: ScanSummary): Record<string, unknown> {
     input_errors: s.input_errors,
     rejections: s.rejections,
     duration_ms: s.duration_ms,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(s.state_evictions ? { state_evictions: s.state_evictions } : {}),
   };
 }

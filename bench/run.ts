@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: generates (deterministically) a realistic cluster log and
+ * measures, on that one file, `cat` and `grep -F -c` as baselines, then
+ * tokenwatch with the stateless rules only and with the stateful detectors,
+ * in events/s, MB/s, ratio to grep and peak RSS. It also scores the
+ * detectors' alerts against the generator's ground truth. Results go to a
+ * table on stdout and to bench/out/results.json. Timing is for people, not a
+ * test: CI only checks that this runs on a small input.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'bin', 'tokenwatch.js');
+const DETECTORS = ['minted-token-used', 'token-replay-new-source', 'bound-token-off-node', 'token-secret-read'];
+
+const { values: a } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    seed: { type: 'string', default: '42' },
+    out: { type: 'string', default: join(ROOT, 'bench', 'out') },
+    'events-per-second': { type: 'string', default: '200' },
+    runs: { type: 'string', default: '1' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (a.help) {
+  process.stdout.write(`Usage: npm run bench -- [--events N] [--seed S] [--events-per-second R] [--runs K] [--out DIR]
+Generates a cluster log of N events (default 1,000,000; R events per second of log time, default 200, so the
+log spans more than the detectors' learning hour) and times cat, grep and tokenwatch on it.\n`);
+  process.exit(0);
+}
+mkdirSync(a.out!, { recursive: true });
+const events = Number(a.events);
+const log = join(a.out!, `cluster-${events}-${a.seed}.ndjson`);
+const truthFile = `${log}.truth.json`;
+if (!existsSync(log) || !existsSync(truthFile)) {
+  process.stderr.write(`generating ${events} events into ${log} …\n`);
+  const g = spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', 'generate.js'), '--events', String(events), '--seed', a.seed!, '--events-per-second', a['events-per-second']!, '--out', log, '--truth', truthFile, '--quiet'], { stdio: 'inherit' });
+  if (g.status !== 0) process.exit(g.status ?? 1);
+}
+const bytes = statSync(log).size;
+const haveTime = existsSync('/usr/bin/time');
+
+interface Row {
+  name: string;
+  seconds: number;
+  events_per_s: number;
+  mb_per_s: number;
+  ratio_to_grep?: number;
+  peak_rss_mb?: number;
+  alerts?: number;
+}
+
+function timed(cmd: string, args: string[], stdoutTo?: string): { seconds: number; rssMb?: number; stdout: string } {
+  const runs = Number(a.runs);
+  let best = Infinity;
+  let rss: number | undefined;
+  let stdout = '';
+  for (let i = 0; i < runs; i++) {
+    const wrapped = haveTime ? ['/usr/bin/time', ['-f', '%M', cmd, ...args]] as const : [cmd, args] as const;
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(wrapped[0], [...wrapped[1]], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (r.status !== 0 && !(cmd === 'grep' && r.status === 1)) throw new Error(`${cmd} failed: ${r.stderr}`);
+    if (s < best) best = s;
+    if (haveTime) {
+      const last = r.stderr.trim().split('\n').pop()!;
+      rss = Math.round(Number(last) / 1024);
+    }
+    stdout = r.stdout;
+  }
+  if (stdoutTo) writeFileSync(stdoutTo, stdout);
+  return { seconds: best, rssMb: rss, stdout };
+}
+
+const rows: Row[] = [];
+const row = (name: string, t: { seconds: number; rssMb?: number }, extra: Partial<Row> = {}): Row => {
+  const r: Row = { name, seconds: +t.seconds.toFixed(3), events_per_s: Math.round(events / t.seconds), mb_per_s: Math.round(bytes / 1e6 / t.seconds), peak_rss_mb: t.rssMb, ...extra };
+  rows.push(r);
+  return r;
+};
+
+row('cat > /dev/null', timed('sh', ['-c', `cat '${log}' > /dev/null`]));
+const grep = row("grep -F -c '\"subresource\":\"token\"'", timed('grep', ['-F', '-c', '"subresource":"token"', log]));
+
+const stateless = join(a.out!, 'alerts-stateless.ndjson');
+const sl = timed(process.execPath, [CLI, 'scan', '--no-detectors', '--quiet', '--format', 'ndjson', log], stateless);
+row('tokenwatch scan --no-detectors (1 core)', sl, { alerts: count(stateless) });
+const stateful = join(a.out!, 'alerts-stateful.ndjson');
+const sf = timed(process.execPath, [CLI, 'scan', '--state', 'none', '--quiet', '--format', 'ndjson', log], stateful);
+row('tokenwatch scan, detectors on (1 core)', sf, { alerts: count(stateful) });
+for (const r of rows) r.ratio_to_grep = +(r.seconds / grep.seconds).toFixed(2);
+
+function count(file: string): number {
+  const t = readFileSync(file, 'utf8').trim();
+  return t ? t.split('\n').length : 0;
+}
+
+// precision of the detectors against the generator's ground truth
+interface TruthEvent { auditID: string }
+interface Truth { attacks: { id: string; kind: string; expected: string[]; optional?: string[]; events: TruthEvent[] }[]; benign: { id: string; mustNotFire: string[]; events: TruthEvent[] }[] }
+const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as Truth;
+const attackOf = new Map<string, Truth['attacks'][number]>();
+for (const at of truth.attacks) for (const e of at.events) attackOf.set(e.auditID, at);
+const alerts = readFileSync(stateful, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { rule: { id: string }; summary: string; events: { event: { auditID?: string } }[]; related?: { event: { auditID?: string } }[] });
+const scores: Record<string, { alerts: number; true_positive: number; false_positive: string[] }> = {};
+for (const id of DETECTORS) scores[id] = { alerts: 0, true_positive: 0, false_positive: [] };
+const fired = new Map<string, Set<string>>();
+for (const al of alerts) {
+  const s = scores[al.rule.id];
+  const ids = [...al.events, ...(al.related ?? [])].map((e) => e.event.auditID ?? '');
+  const at = ids.map((x) => attackOf.get(x)).find(Boolean);
+  if (at) (fired.get(at.id) ?? fired.set(at.id, new Set()).get(at.id)!).add(al.rule.id);
+  if (!s) continue;
+  s.alerts++;
+  if (at) s.true_positive++;
+  else if (s.false_positive.length < 10) s.false_positive.push(al.summary);
+}
+const recall = truth.attacks.map((at) => ({ attack: at.id, expected: at.expected, missed: at.expected.filter((x) => !fired.get(at.id)?.has(x)) }));
+const det = Object.values(scores);
+const precision = det.reduce((n, s) => n + s.true_positive, 0) / Math.max(1, det.reduce((n, s) => n + s.alerts, 0));
+
+const result = { file: log, events, bytes, node: process.version, machine: { cpus: (await import('node:os')).cpus().length }, rows, detectors: scores, detector_precision: +precision.toFixed(3), recall };
+writeFileSync(join(a.out!, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+
+const pad = (s: string, n: number) => s.padEnd(n);
+process.stdout.write(`\n${events.toLocaleString('en-US')} events, ${(bytes / 1e6).toFixed(0)} MB (${log})\n\n`);
+process.stdout.write(`${pad('run', 44)}${pad('seconds', 10)}${pad('events/s', 12)}${pad('MB/s', 8)}${pad('× grep', 8)}${pad('RSS MB', 8)}alerts\n`);
+for (const r of rows) process.stdout.write(`${pad(r.name, 44)}${pad(String(r.seconds), 10)}${pad(r.events_per_s.toLocaleString('en-US'), 12)}${pad(String(r.mb_per_s), 8)}${pad(String(r.ratio_to_grep), 8)}${pad(String(r.peak_rss_mb ?? '-'), 8)}${r.alerts ?? ''}\n`);
+process.stdout.write(`\ndetector precision against ground truth: ${precision.toFixed(3)}\n`);
+for (const [id, s] of Object.entries(scores)) process.stdout.write(`  ${pad(id, 26)} ${s.true_positive}/${s.alerts} alerts on attacks${s.false_positive.length ? `; not attacks: ${s.false_positive.slice(0, 3).join(' | ')}` : ''}\n`);
+for (const r of recall) process.stdout.write(`  ${pad(r.attack, 22)} ${r.missed.length ? `missed ${r.missed.join(', ')}` : 'all expected rules and detectors fired'}\n`);
+process.stdout.write(`\nresults: ${join(a.out!, 'results.json')}\n`);
