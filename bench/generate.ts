@@ -29,7 +29,7 @@ Options:
   --truth FILE               write the ground truth (JSON) here
   --gzip                     gzip the output
   --start ISO                log start (default 2026-03-02T08:00:00Z)
-  --nodes N                  worker nodes (default 1000)
+  --nodes N                  worker nodes (default: events-per-second, i.e. 1000)
   --tenant-namespaces N      extra team-NN namespaces (default 4)
   --events-per-second R      target lines per second of log time (default 1000)
   --token-request-level L    Metadata | Request | RequestResponse (default Request)
@@ -37,6 +37,7 @@ Options:
   --no-jti                   Kubernetes < 1.30: no credential ids, no pod/node extras
   --omit-stages STAGES       e.g. RequestReceived
   --attacks LIST             all | none | comma-separated: ${ATTACK_KINDS.join(',')}
+  --attacks-after SECONDS    no attack in the first SECONDS of log time (default 0)
   --quiet                    no summary on stderr
   -h, --help                 this help
 `;
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
         'no-jti': { type: 'boolean' },
         'omit-stages': { type: 'string' },
         attacks: { type: 'string' },
+        'attacks-after': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     jti: !args['no-jti'],
     omitStages: args['omit-stages'] ? args['omit-stages'].split(',').map((s) => s.trim()).filter(Boolean) : [],
     attacks: args.attacks ?? 'all',
+    attacksAfter: num(args['attacks-after'], '--attacks-after'),
   };
   let log;
   try {

@@ -33,6 +33,8 @@ export interface AttackContext {
   /** Epoch µs of the log start and its expected duration. */
   start: number;
   duration: number;
+  /** µs of log time before which no attack starts. */
+  after: number;
 }
 
 const ONE_YEAR = 31_536_000;
@@ -120,11 +122,14 @@ export function scheduleAttacks(ctx: AttackContext, kinds: readonly AttackKind[]
   const { rng, duration, start } = ctx;
   const k = kinds.length;
   if (k === 0) return;
-  const slot = (0.7 * duration) / k;
+  // Attacks share [10 %, 80 %] of the expected window (or what is left of it after `after`).
+  const from = Math.max(0.1 * duration, ctx.after);
+  const span = Math.max(0.8 * duration - from, 0.1 * duration);
+  const slot = span / k;
   // Natural scenarios span up to ~150 s; squeeze them into a third of their slot when the log is short.
   const scale = Math.min(1, (slot * 0.35) / (150 * S));
   kinds.forEach((kind, i) => {
-    const t = start + 0.1 * duration + slot * (i + 0.1 + 0.4 * rng.float());
+    const t = start + from + slot * (i + 0.1 + 0.4 * rng.float());
     const id = `${kind}-1`;
     const sc = new Scenario(ctx, id, scale);
     const truth = describe(ctx, kind, id, sc.details);

@@ -28,7 +28,11 @@ export interface GenerateOptions {
   events?: number;
   /** Log start (default 2026-03-02T08:00:00Z). */
   start?: string | Date;
-  /** Worker nodes (default 1,000; three control-plane nodes are added). */
+  /**
+   * Worker nodes (three control-plane nodes are added). Default: one per
+   * event per second (1,000 at the default rate — the ~1 event/s per node
+   * users report), so the cluster's fixed traffic fits the rate.
+   */
   nodes?: number;
   /** Extra tenant namespaces (`team-01`…) with their own applications (default 4). */
   tenantNamespaces?: number;
@@ -42,8 +46,14 @@ export interface GenerateOptions {
   jti?: boolean;
   /** Attacks to inject: `all` (default), `none`, or a list of kinds. */
   attacks?: 'all' | 'none' | string | readonly AttackKind[];
-  /** Target rate of log lines per second of log time (default 1,000). */
+  /**
+   * Target rate of log lines per second of log time (default 1,000). If
+   * `nodes` is set so large that the cluster's own traffic exceeds it, the
+   * log runs faster (see `ClusterLog.rates`).
+   */
   eventsPerSecond?: number;
+  /** Seconds of log time before the first attack (e.g. a detector's learning period; default 0). */
+  attacksAfter?: number;
 }
 
 export interface ResolvedOptions {
@@ -58,6 +68,7 @@ export interface ResolvedOptions {
   jti: boolean;
   attacks: AttackKind[];
   eventsPerSecond: number;
+  attacksAfter: number;
 }
 
 const LEVELS = Object.keys(LEVEL_RANK) as Level[];
@@ -77,22 +88,23 @@ export function resolveOptions(o: GenerateOptions = {}): ResolvedOptions {
     if (!Number.isFinite(n) || n < min || Math.floor(n) !== n) throw new Error(`invalid ${what}: ${String(v)}`);
     return n;
   };
+  const eventsPerSecond = o.eventsPerSecond ?? 1000;
+  if (!(eventsPerSecond > 0) || !Number.isFinite(eventsPerSecond)) throw new Error(`invalid eventsPerSecond: ${String(o.eventsPerSecond)}`);
+  const attacksAfter = o.attacksAfter ?? 0;
+  if (!(attacksAfter >= 0) || !Number.isFinite(attacksAfter)) throw new Error(`invalid attacksAfter: ${String(o.attacksAfter)}`);
   return {
     seed: o.seed ?? 42,
     events: int(o.events, 100_000, 0, 'events'),
     start: start.toISOString().replace('.000Z', 'Z'),
-    nodes: int(o.nodes, 1000, 1, 'nodes'),
+    nodes: int(o.nodes, Math.max(1, Math.round(eventsPerSecond)), 1, 'nodes'),
     tenantNamespaces: int(o.tenantNamespaces, 4, 0, 'tenantNamespaces'),
     omitStages: omit,
     tokenRequestLevel: level(o.tokenRequestLevel, 'Request', 'tokenRequestLevel'),
     secretLevel: level(o.secretLevel, 'Metadata', 'secretLevel'),
     jti: o.jti ?? true,
     attacks: parseAttacks(o.attacks as string | readonly string[] | undefined),
-    eventsPerSecond: (() => {
-      const v = o.eventsPerSecond ?? 1000;
-      if (!(v > 0) || !Number.isFinite(v)) throw new Error(`invalid eventsPerSecond: ${String(o.eventsPerSecond)}`);
-      return v;
-    })(),
+    eventsPerSecond,
+    attacksAfter,
   };
 }
 
@@ -167,6 +179,7 @@ export class ClusterLog implements Iterable<GeneratedLine> {
         tokenRequestLevel: o.tokenRequestLevel,
         start: startUs,
         duration,
+        after: o.attacksAfter * 1e6,
       },
       o.attacks,
     );

@@ -8,7 +8,6 @@
  */
 import {
   CONTROLLERS,
-  CREDENTIAL_ID,
   ISSUED_CREDENTIAL_ID,
   KCM_UA,
   SCHEDULER_UA,
@@ -193,7 +192,8 @@ export class Traffic {
 
     // Control plane.
     this.every(2 * S, () => this.leaderLease(this.kcmLeader, 'kube-system', 'kube-controller-manager'));
-    this.every(2 * S, () => this.leaderLease(withSource(c.scheduler, [c.controlPlane[0]!.ip], `${SCHEDULER_UA}/leader-election`), 'kube-system', 'kube-scheduler'));
+    const schedulerLeader = withSource(c.scheduler, [c.controlPlane[0]!.ip], `${SCHEDULER_UA}/leader-election`);
+    this.every(2 * S, () => this.leaderLease(schedulerLeader, 'kube-system', 'kube-scheduler'));
     this.every(10 * S, () => this.apiserverLoop());
     fixed += 2 + 0.3;
     for (const ctl of c.controllers.values()) {
@@ -873,7 +873,6 @@ export class Traffic {
   }
 
   private humanSession(h: Human): void {
-    const c = this.c;
     const a = h.actor;
     const t0 = this.now;
     this.req({ t: t0, actor: a, verb: 'get', path: '/api', query: 'timeout=32s', latency: 300 + this.rng.int(600) });
@@ -885,7 +884,6 @@ export class Traffic {
       t += 2 * S + this.rng.exp(15 * S);
       this.sim.at(t, () => this.humanCommand(a, admin));
     }
-    void c;
   }
 
   private humanCommand(a: Actor, admin: boolean): void {
@@ -958,4 +956,3 @@ export class Traffic {
   }
 }
 
-export { CREDENTIAL_ID };

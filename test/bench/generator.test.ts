@@ -401,11 +401,23 @@ test('RequestResponse secrets carry fake base64 data', () => {
   }
 });
 
+test('attacksAfter keeps the first part of the log attack-free; nodes follow the rate by default', () => {
+  const log = generateCluster({ events: 6000, eventsPerSecond: 100, attacksAfter: 30, attacks: 'mint-and-use,secret-read' });
+  for (const _ of log.lines());
+  const t = log.groundTruth;
+  assert.equal(t.options.nodes, 100);
+  for (const a of t.attacks) {
+    assert.ok(a.complete, a.id);
+    assert.ok(Date.parse(a.start!) >= Date.parse('2026-03-02T08:00:30Z'), `${a.id} starts at ${a.start}`);
+  }
+});
+
 test('options are validated', () => {
   assert.throws(() => generateCluster({ tokenRequestLevel: 'Full' as never }), /tokenRequestLevel/);
   assert.throws(() => generateCluster({ omitStages: ['ResponseComplete'] }), /omit/);
   assert.throws(() => generateCluster({ attacks: 'mint-and-use,bogus' }), /unknown attack/);
   assert.throws(() => generateCluster({ events: -1 }), /events/);
+  assert.throws(() => generateCluster({ attacksAfter: -5 }), /attacksAfter/);
 });
 
 test('CLI writes NDJSON (optionally gzipped) and the ground truth', () => {
