@@ -16,6 +16,7 @@ export function collect(value: string, previous: string[] = []): string[] {
 
 export interface RuleOptions {
   rules?: string[];
+  pipeline?: string[];
   builtin?: boolean;
   disable?: string[];
   config?: string;
@@ -33,7 +34,7 @@ export function readConfig(path: string | undefined): Config {
 
 /** Loads rules; rule errors are printed and make the command fail, unless `tolerate` (rules list). */
 export function ruleSetFrom(o: RuleOptions, cfg: Config, tolerate = false, detectorIds: string[] = DETECTOR_IDS): RuleSet {
-  const set = loadRuleSet({ builtin: o.builtin !== false, ruleDirs: o.rules, config: cfg, disable: o.disable, detectorIds });
+  const set = loadRuleSet({ builtin: o.builtin !== false, ruleDirs: o.rules, config: cfg, disable: o.disable, detectorIds, pipelines: o.pipeline });
   if (set.errors.length) {
     for (const e of set.errors) process.stderr.write(`rule error: ${formatSigmaError(e)}\n`);
     if (!tolerate) throw new UsageError(`${set.errors.length} rule error(s); fix the files above or leave them out`);

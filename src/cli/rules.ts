@@ -1,12 +1,15 @@
 /** `tokenwatch rules list|test`: what the rules are, and whether they still do what their tests say. */
 import { Command } from 'commander';
 import { runRuleTests } from '../ruleset/rule-tests.js';
+import { runCorrelationTests } from '../ruleset/correlation-tests.js';
+import { registerExplain } from './rules-explain.js';
 import { colorWanted, makeStyle } from '../sinks/style.js';
 import { collect, EXIT_USAGE, readConfig, ruleSetFrom, UsageError, type RuleOptions } from './common.js';
 
 function ruleOptions(cmd: Command): Command {
   return cmd
     .option('-r, --rules <dir>', 'add a folder (or file) of Sigma rules; repeatable', collect)
+    .option('--pipeline <file>', 'a pySigma processing pipeline (field name mapping, prefix); repeatable', collect)
     .option('--no-builtin', 'leave out the built-in rules')
     .option('--disable <id>', 'leave out a rule by id; repeatable', collect)
     .option('-c, --config <file>', 'tokenwatch.yaml (filters, overrides)');
@@ -24,6 +27,7 @@ export function registerRules(program: Command): void {
     .action((o: RuleOptions & { verbose?: boolean }) => {
       process.exitCode = guard(() => test(o));
     });
+  registerExplain(rules);
 }
 
 function guard(f: () => number): number {
@@ -41,7 +45,7 @@ function guard(f: () => number): number {
 function list(o: RuleOptions & { json?: boolean }): number {
   const set = ruleSetFrom(o, readConfig(o.config), true);
   if (o.json) {
-    const rows = set.rules.map((r) => ({
+    const rows: Record<string, unknown>[] = set.rules.map((r) => ({
       id: r.id,
       sigma_id: r.sigma.id,
       title: r.ref.title,
@@ -51,18 +55,29 @@ function list(o: RuleOptions & { json?: boolean }): number {
       origin: r.ref.origin,
       tests: r.tests.length,
       filters: r.filters.map((f) => f.name ?? f.id),
+      feeds_correlations_only: set.silent.has(r.id) || set.silent.has(r.sigma.id),
     }));
+    for (const c of set.correlations) {
+      const ref = set.correlationRefs.get(c)!;
+      rows.push({ id: ref.id, sigma_id: c.id, title: ref.title, level: ref.severity, tags: ref.tags, author: ref.author ?? null, origin: ref.origin, correlation: { type: c.type, rules: c.refs.map((x) => x.name), timespan: c.timespan } });
+    }
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return set.errors.length ? EXIT_USAGE : 0;
   }
   const st = makeStyle(colorWanted(process.stdout));
   for (const r of set.rules) {
+    const feedsOnly = set.silent.has(r.id) || set.silent.has(r.sigma.id);
     const attack = r.ref.tags.filter((t) => /^attack\.t\d/i.test(t)).map((t) => t.slice(7).toUpperCase());
     process.stdout.write(`${st.bold(r.id)}  ${st.severity(r.ref.severity, r.ref.severity)}  ${r.ref.title}\n`);
-    process.stdout.write(`    ${st.dim(`ATT&CK ${attack.join(', ') || '-'} · ${r.tests.length} test(s) · ${r.builtin ? 'built-in' : r.ref.origin}${r.ref.author ? ` · author: ${r.ref.author}` : ''}`)}\n`);
+    process.stdout.write(`    ${st.dim(`ATT&CK ${attack.join(', ') || '-'} · ${r.tests.length} test(s) · ${r.builtin ? 'built-in' : r.ref.origin}${r.ref.author ? ` · author: ${r.ref.author}` : ''}${feedsOnly ? ' · feeds correlations only' : ''}`)}\n`);
     if (r.filters.length) process.stdout.write(`    ${st.dim(`filters: ${r.filters.map((f) => f.name ?? f.id).join(', ')}`)}\n`);
   }
-  process.stdout.write(`${set.rules.length} rule(s)${set.errors.length ? `, ${set.errors.length} error(s)` : ''}\n`);
+  for (const c of set.correlations) {
+    const ref = set.correlationRefs.get(c)!;
+    process.stdout.write(`${st.bold(ref.id)}  ${st.severity(ref.severity, ref.severity)}  ${ref.title}\n`);
+    process.stdout.write(`    ${st.dim(`correlation ${c.type} of ${c.refs.map((x) => x.name).join(', ')} within ${c.timespan} · ${ref.origin === 'builtin' ? 'built-in' : ref.origin}${ref.author ? ` · author: ${ref.author}` : ''}`)}\n`);
+  }
+  process.stdout.write(`${set.rules.length} rule(s), ${set.correlations.length} correlation(s)${set.errors.length ? `, ${set.errors.length} error(s)` : ''}\n`);
   return set.errors.length ? EXIT_USAGE : 0;
 }
 
@@ -85,6 +100,18 @@ function test(o: RuleOptions & { verbose?: boolean }): number {
         failed++;
         const why = t.problem ?? `expected ${t.expect ? 'a match' : 'no match'}, got ${t.actual ? 'a match' : 'none'}`;
         process.stdout.write(`${st.red('FAIL')}  ${r.id}: ${t.name} — ${why}\n`);
+      }
+    }
+  }
+  for (const c of set.correlations) {
+    const id = set.correlationRefs.get(c)!.id;
+    for (const t of runCorrelationTests(c, set.rules)) {
+      if (t.ok) {
+        passed++;
+        if (o.verbose) process.stdout.write(`${st.green('ok')}    ${id}: ${t.name}\n`);
+      } else {
+        failed++;
+        process.stdout.write(`${st.red('FAIL')}  ${id}: ${t.name} — ${t.problem ?? 'unexpected result'}\n`);
       }
     }
   }

@@ -16,6 +16,7 @@ import { DetectorState } from '../detectors/state.js';
 import { defaultStatePath, StateStore, StateStoreError } from '../store/state-store.js';
 
 interface ScanFlags {
+  pipeline?: string[];
   detectors: boolean;
   state?: string;
   learning?: string;
@@ -40,7 +41,8 @@ export function registerScan(program: Command): void {
     .command('scan')
     .description('Scan audit logs (files, folders, .gz, - for stdin) and report token abuse')
     .argument('<paths...>', 'log files or folders; - reads standard input')
-    .option('-r, --rules <dir>', 'add a folder (or file) of Sigma rules; repeatable', collect)
+    .option('-r, --rules <dir>', 'add a folder (or file) of Sigma rules, filters and correlations; repeatable', collect)
+    .option('--pipeline <file>', 'a pySigma processing pipeline (field name mapping, prefix) applied to the rules; repeatable', collect)
     .option('--no-builtin', 'do not load the built-in rules')
     .option('--disable <id>', 'leave out a rule by id; repeatable', collect)
     .option('-c, --config <file>', 'tokenwatch.yaml with allow-lists, filters and rule settings')
@@ -111,6 +113,9 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
       longLivedSeconds: cfg.long_lived_seconds,
       detectors,
       detectorFilters: set.detectorFilters,
+      correlations: set.correlations,
+      correlationRefs: set.correlationRefs,
+      silent: set.silent,
       onAlert: (a) => {
         if (flags.format === 'ndjson') out.write(alertToNdjson(a));
         else alerts.push(a);
@@ -172,6 +177,7 @@ export function summaryJson(s: ScanSummary): Record<string, unknown> {
     duration_ms: s.duration_ms,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(s.state_evictions ? { state_evictions: s.state_evictions } : {}),
+    ...(s.correlation_stats ? { correlations: s.correlation_stats } : {}),
   };
 }
 

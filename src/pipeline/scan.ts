@@ -5,14 +5,15 @@
  * input's size.
  */
 import type { Readable } from 'node:stream';
-import type { Alert } from '../alerts/alert.js';
+import type { Alert, RuleRef } from '../alerts/alert.js';
 import { formatDuration } from '../alerts/context.js';
 import { AlertGrouper } from '../alerts/grouper.js';
 import { expirationSeconds } from '../event/derived.js';
 import type { EventRecord, Place, Rejection } from '../event/types.js';
 import type { PickOptions } from '../formats/picker.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
-import type { SigmaFilter } from '../sigma/index.js';
+import { CorrelationEngine, type SigmaCorrelation, type SigmaFilter } from '../sigma/index.js';
+import { correlationAlert, correlationRef } from '../alerts/correlation-alert.js';
 import { openInput, type InputFile } from '../sources/inputs.js';
 import { RecordSplitter } from '../sources/record-splitter.js';
 import { DetectorSet } from '../detectors/detector-set.js';
@@ -36,6 +37,11 @@ export interface ScanOptions {
   detectors?: DetectorSet;
   /** filters (allow-lists) per detector id */
   detectorFilters?: Map<string, SigmaFilter[]>;
+  /** Sigma correlation rules, fed by the judged, unsuppressed matches of the rules */
+  correlations?: SigmaCorrelation[];
+  /** rule ids whose matches only feed correlations (no alerts of their own) */
+  silent?: Set<string>;
+  correlationRefs?: Map<SigmaCorrelation, RuleRef>;
 }
 
 export interface Progress {
@@ -71,6 +77,7 @@ export interface ScanSummary {
   input_errors: InputProblem[];
   duplicate_stages: number;
   duration_ms: number;
+  correlation_stats?: Record<string, number>;
   /** detector state dropped by its caps or TTL, per map */
   state_evictions?: Record<string, { evicted: number; expired: number }>;
 }
@@ -109,6 +116,19 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
     },
   });
   const rules = o.rules;
+  const silent = o.silent ?? new Set<string>();
+  const correlations = o.correlations ?? [];
+  const refOf = (c: SigmaCorrelation) => o.correlationRefs?.get(c) ?? correlationRef(c, false);
+  const engine = correlations.length
+    ? new CorrelationEngine<EventRecord>(correlations, {
+        onAlert: (m) => {
+          const a = correlationAlert(m, refOf(m.correlation), longLived);
+          summary.alerts++;
+          summary.by_rule[a.rule.id] = (summary.by_rule[a.rule.id] ?? 0) + 1;
+          o.onAlert(a);
+        },
+      })
+    : undefined;
   const detectors = o.detectors;
   const detectorSpecs = new Map((detectors?.detectors ?? []).map((d) => [d.ref.id, { rule: d.ref, groupBy: [], windowMs: 60 * 60_000 }]));
   const onFinding = (f: DetectorFinding) => {
@@ -130,6 +150,8 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
           summary.suppressed[f.name ?? f.id] = (summary.suppressed[f.name ?? f.id] ?? 0) + 1;
           continue;
         }
+        if (engine) engine.onMatch(rule.id, rec.event, eventTime(rec.event), rec);
+        if (silent.has(rule.id) || silent.has(rule.sigma.id)) continue;
         grouper.add({ rule: rule.ref, groupBy: rule.groupBy, windowMs: rule.windowMs }, rec, tokenNotes(rec, rule, longLived));
       }
     },
@@ -186,7 +208,9 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
     summary.bytes += decompressed;
   }
   judge.flush();
+  engine?.flush();
   grouper.flush();
+  if (engine) summary.correlation_stats = { ...engine.stats };
   summary.events = counters.events;
   summary.rejected = counters.rejected;
   summary.empty = counters.empty;

@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import type { Config, RuleConfig } from '../config/config.js';
 import { parseDuration } from '../config/config.js';
-import { filterFromData, loadSigmaPaths, type LoadOptions, type SigmaError, type SigmaFilter } from '../sigma/index.js';
+import { baseRulesWithoutAlerts, filterFromData, loadOptionsWithPipelines, loadSigmaPaths, type LoadOptions, type SigmaCorrelation, type SigmaError, type SigmaFilter, type SigmaRule } from '../sigma/index.js';
 import { allowListFilters } from './allow-filters.js';
+import { correlationRef } from '../alerts/correlation-alert.js';
+import type { RuleRef } from '../alerts/alert.js';
 import { KUBERNETES_FIELD_MAPPING } from './field-mapping.js';
 import { DEFAULT_GROUP_BY, DEFAULT_WINDOW_MS, extension, groupGetters, severityOf, stableId, type RuleSpec, type RuleTest } from './rule-spec.js';
 
@@ -31,6 +33,8 @@ export interface RuleSetOptions {
   disable?: string[];
   /** ids of the stateful detectors: allow-lists and filters apply to them too */
   detectorIds?: string[];
+  /** pySigma processing-pipeline files (field name mapping and prefix) */
+  pipelines?: string[];
 }
 
 export interface RuleSet {
@@ -43,24 +47,41 @@ export interface RuleSet {
   detectorFilters: Map<string, SigmaFilter[]>;
   /** detector ids left out by --disable or the configuration */
   disabledDetectors: string[];
+  correlations: SigmaCorrelation[];
+  /** how each correlation appears on alerts and in `rules list` */
+  correlationRefs: Map<SigmaCorrelation, RuleRef>;
+  /** rule ids and names whose matches only feed correlations (Sigma `generate: false`) */
+  silent: Set<string>;
 }
 
 export function loadRuleSet(opts: RuleSetOptions): RuleSet {
   const cfg = opts.config ?? {};
-  const loadOpts: LoadOptions = {
+  let loadOpts: LoadOptions = {
     fieldMapping: { ...KUBERNETES_FIELD_MAPPING, ...(cfg.field_mapping ?? {}) },
     placeholders: cfg.placeholders,
   };
   const errors: SigmaError[] = [];
+  if (opts.pipelines?.length) {
+    const p = loadOptionsWithPipelines(opts.pipelines, loadOpts);
+    errors.push(...p.errors);
+    loadOpts = p.options;
+  }
+  const correlations: SigmaCorrelation[] = [];
+  const correlationRefs = new Map<SigmaCorrelation, RuleRef>();
+  const loadedRules: SigmaRule[] = [];
   const specs: RuleSpec[] = [];
   const filters: SigmaFilter[] = [];
   const sources: { paths: string[]; builtin: boolean }[] = [];
   if (opts.builtin !== false) sources.push({ paths: [builtinRulesDir()], builtin: true });
   if (opts.ruleDirs?.length) sources.push({ paths: opts.ruleDirs, builtin: false });
   for (const src of sources) {
-    const res = loadSigmaPaths(src.paths, loadOpts);
+    // user rules may reference built-in rules and correlations (and chain onto them)
+    const res = loadSigmaPaths(src.paths, { ...loadOpts, external: { rules: [...loadedRules], correlations: [...correlations] } });
     errors.push(...res.errors);
     filters.push(...res.filters);
+    correlations.push(...res.correlations);
+    for (const c of res.correlations) correlationRefs.set(c, correlationRef(c, src.builtin));
+    loadedRules.push(...res.rules);
     for (const r of res.rules) specs.push(toSpec(r, src.builtin, errors));
   }
   // duplicate ids make allow-lists and tests ambiguous
@@ -78,8 +99,13 @@ export function loadRuleSet(opts: RuleSetOptions): RuleSet {
   const disabled = new Set([...(cfg.disable ?? []), ...(opts.disable ?? []), ...Object.entries(cfg.rules ?? {}).filter(([, rc]) => rc.enabled === false).map(([id]) => id)]);
   const detectorIds = opts.detectorIds ?? [];
   const known = new Set([...unique.flatMap((s) => [s.id, s.sigma.id]), ...detectorIds]);
+  for (const c of correlations) {
+    known.add(c.id);
+    if (c.name !== undefined) known.add(c.name);
+  }
   const unknownIds = [...disabled, ...Object.keys(cfg.rules ?? {})].filter((id) => !known.has(id));
   const rules = unique.filter((s) => !disabled.has(s.id) && !disabled.has(s.sigma.id));
+  const liveCorrelations = correlations.filter((c) => !disabled.has(c.id) && !(c.name !== undefined && disabled.has(c.name)));
   for (const s of rules) applyRuleConfig(s, cfg.rules?.[s.id] ?? cfg.rules?.[s.sigma.id], errors);
 
   // filters: from rule folders, from the config's filter documents, from allow-lists
@@ -99,7 +125,7 @@ export function loadRuleSet(opts: RuleSetOptions): RuleSet {
   for (const id of unknownIds.splice(0)) if (!filters.some((f) => f.id === id || f.name === id)) unknownIds.push(id);
   for (const s of rules) s.filters = activeFilters.filter((f) => f.rules.includes(s.id) || f.rules.includes(s.sigma.id) || (s.sigma.name !== undefined && f.rules.includes(s.sigma.name)));
   const detectorFilters = new Map(liveDetectors.map((id) => [id, activeFilters.filter((f) => f.rules.includes(id))]));
-  return { rules, filters: activeFilters, errors, unknownIds, detectorFilters, disabledDetectors: detectorIds.filter((id) => disabled.has(id)) };
+  return { rules, filters: activeFilters, errors, unknownIds, detectorFilters, disabledDetectors: detectorIds.filter((id) => disabled.has(id)), correlations: liveCorrelations, correlationRefs, silent: baseRulesWithoutAlerts(liveCorrelations) };
 }
 
 function toSpec(r: import('../sigma/index.js').SigmaRule, builtin: boolean, errors: SigmaError[]): RuleSpec {

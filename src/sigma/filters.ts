@@ -10,6 +10,7 @@ import { compileDetection } from './compile.js';
 import { Diagnostics } from './errors.js';
 import type { Pos, SigmaError } from './errors.js';
 import { register } from './registry.js';
+import { optionsForDocument } from './rule-options.js';
 import { buildFilterModel, documentKind } from './rule-model.js';
 import type { LogSource } from './rule-model.js';
 import type { LoadOptions, SigmaFilter, SigmaRule } from './types.js';
@@ -49,7 +50,7 @@ export function filterFromData(doc: Record<string, unknown>, file: string, opts:
   if (diag.count === 0) {
     if (root.kind !== 'map' || documentKind(root).kind !== 'filter') {
       diag.error("not a Sigma filter: expected a map with a 'filter' section (spec: sigma-filters-specification.md §Global Filter)");
-    } else f = buildFilter(root, structuredClone(doc), file, { line: 0, col: 0 }, diag, opts);
+    } else f = buildFilter(root, structuredClone(doc), file, { line: 0, col: 0 }, diag, optionsForDocument(opts, doc));
   }
   if (f) return f;
   if (diag.errors.length === 1) return diag.errors[0]!;

@@ -24,6 +24,8 @@ import { detectionWitnesses } from './witnesses.js';
 export type { SigmaError, Pos } from './errors.js';
 export { formatSigmaError } from './errors.js';
 export type { SigmaRule, SigmaFilter, LoadOptions, LoadResult, LogSource } from './types.js';
+export type { SigmaCorrelation, CorrelationType, CorrelationCondition, CorrelationRef, CompareOp } from './correlation-model.js';
+export { baseRulesWithoutAlerts, parseTimespan, CORRELATION_TYPES } from './correlation-model.js';
 export { parseSigmaText, loadSigmaPaths } from './load.js';
 export { filterFromData, filterAppliesTo, filtersFor, isSigmaFilter } from './filters.js';
 export { compiledOf } from './registry.js';
@@ -39,3 +41,19 @@ export function witnesses(rule: SigmaRule): string[] | null {
   const det = compiledOf(rule);
   return det ? detectionWitnesses(det) : null;
 }
+
+export { CorrelationEngine } from './correlation-engine.js';
+export type { CorrelationMatch, Contribution, CorrelationEngineOptions, CorrelationStats } from './correlation-engine.js';
+export { explainRule, explainDetection, explainFilter } from './explain.js';
+export type {
+  RuleExplanation,
+  DetectionExplanation,
+  FilterExplanation,
+  SelectionExplanation,
+  ConditionExplanation,
+  MapExplanation,
+  ItemExplanation,
+  ValueCheck,
+} from './explain.js';
+export { parsePipelineText, loadPipelineFiles, pipelineLoadOptions, loadOptionsWithPipelines, transformationApplies } from './pipeline-yaml.js';
+export type { ProcessingPipeline, PipelineTransformation, LogsourceCondition } from './pipeline-yaml.js';

@@ -6,10 +6,13 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileDetection } from './compile.js';
+import { buildCorrelation, resolveCorrelations } from './correlation-model.js';
+import type { SigmaCorrelation } from './correlation-model.js';
 import { Diagnostics } from './errors.js';
 import type { Pos, SigmaError } from './errors.js';
 import { buildFilter } from './filters.js';
 import { register } from './registry.js';
+import { optionsForDocument, setRuleOptions } from './rule-options.js';
 import { buildRuleModel, documentKind } from './rule-model.js';
 import type { DocumentKind } from './rule-model.js';
 import type { LoadOptions, LoadResult, SigmaFilter, SigmaRule } from './types.js';
@@ -42,6 +45,7 @@ function buildRule(c: DocContext): void {
     doc: c.data,
     match: det.test,
   };
+  setRuleOptions(rule, c.opts);
   c.out.rules.push(register(rule, det));
 }
 
@@ -51,7 +55,10 @@ const HANDLERS: Record<DocumentKind, (c: DocContext) => void> = {
     const f = buildFilter(c.map, c.data, c.file, c.pos, c.diag, c.opts);
     if (f) c.out.filters.push(f);
   },
-  correlation: (c) => c.diag.error('correlation rules are not supported yet', c.at?.keyPos ?? c.pos),
+  correlation: (c) => {
+    const corr = buildCorrelation(c.map, c.data, c.file, c.pos, c.diag);
+    if (corr) c.out.correlations.push(corr);
+  },
   collection: (c) =>
     c.diag.error(
       "rule collections ('action: global', 'reset', 'repeat') belong to Sigma 1.x and are not part of Sigma 2.1; write each rule as a complete document",
@@ -62,9 +69,16 @@ const HANDLERS: Record<DocumentKind, (c: DocContext) => void> = {
 
 /** Parses one file's text (any number of `---` separated documents). */
 export function parseSigmaText(text: string, file: string, opts: LoadOptions = {}): LoadResult {
-  const out: LoadResult = { rules: [], filters: [], errors: [] };
+  const out: LoadResult = { rules: [], filters: [], correlations: [], errors: [] };
   parseInto(text, file, opts, out);
-  return dedupe(out);
+  return finish(out, opts);
+}
+
+/** Leaves out duplicates, then resolves correlations against what was loaded (and `opts.external`). */
+function finish(out: LoadResult, opts: LoadOptions): LoadResult {
+  const r = dedupe(out);
+  r.correlations = resolveCorrelations(r, opts.external ?? {}, r.errors);
+  return r;
 }
 
 function parseInto(text: string, file: string, opts: LoadOptions, out: LoadResult): void {
@@ -76,25 +90,28 @@ function parseInto(text: string, file: string, opts: LoadOptions, out: LoadResul
     }
     const { kind, at } = documentKind(doc.root);
     const data = doc.data as Record<string, unknown>;
-    const c: DocContext = { map: doc.root, data, file, pos: doc.pos, diag, opts, out };
+    const c: DocContext = { map: doc.root, data, file, pos: doc.pos, diag, opts: optionsForDocument(opts, data), out };
     if (at) c.at = at;
     HANDLERS[kind](c);
   }
   out.errors.push(...diag.errors);
 }
 
-/** Ids and names must be unique (spec: sigma-rules-specification.md §Identification, §Name): later duplicates are errors. */
+/**
+ * Ids and names must be unique (spec: sigma-rules-specification.md §Identification, §Name): later duplicates are errors.
+ * Rules and correlations share one namespace, since a correlation's `rules` may name either
+ * (spec: sigma-correlation-rules-specification.md §Related rules).
+ */
 function dedupe(r: LoadResult): LoadResult {
-  const keep = <T extends SigmaRule | SigmaFilter>(items: T[], what: string): T[] => {
-    const ids = new Map<string, T>();
-    const names = new Map<string, T>();
+  type Item = SigmaRule | SigmaFilter | SigmaCorrelation;
+  const keep = <T extends Item>(items: T[], what: string, ids = new Map<string, Item>(), names = new Map<string, Item>()): T[] => {
     const out: T[] = [];
     for (const it of items) {
-      const prevId = ids.get(it.id);
-      const prevName = it.name !== undefined ? names.get(it.name) : undefined;
+      const prevId = ids.get(it.id) ?? (it.name !== undefined ? ids.get(it.name) : undefined);
+      const prevName = it.name !== undefined ? names.get(it.name) : names.get(it.id);
       const prev = prevId ?? prevName;
       if (prev) {
-        const which = prevId ? `id '${it.id}'` : `name '${it.name}'`;
+        const which = ids.get(it.id) || names.get(it.id) ? `id '${it.id}'` : `name '${it.name}'`;
         r.errors.push({ file: it.file, line: it.line, message: `duplicate ${what} ${which}, already used at ${prev.file}:${prev.line}` });
         continue;
       }
@@ -104,7 +121,11 @@ function dedupe(r: LoadResult): LoadResult {
     }
     return out;
   };
-  return { rules: keep(r.rules, 'rule'), filters: keep(r.filters, 'filter'), errors: r.errors };
+  const ruleIds = new Map<string, Item>();
+  const ruleNames = new Map<string, Item>();
+  const rules = keep(r.rules, 'rule', ruleIds, ruleNames);
+  const correlations = keep(r.correlations, 'rule or correlation', ruleIds, ruleNames);
+  return { rules, filters: keep(r.filters, 'filter'), correlations, errors: r.errors };
 }
 
 function isSigmaFile(name: string): boolean {
@@ -144,7 +165,7 @@ function walk(dir: string, out: string[], seen: Set<string>, errors: SigmaError[
 
 /** Loads files and folders (recursively, `*.yml` / `*.yaml`, each folder's files in sorted path order). */
 export function loadSigmaPaths(paths: string[], opts: LoadOptions = {}): LoadResult {
-  const out: LoadResult = { rules: [], filters: [], errors: [] };
+  const out: LoadResult = { rules: [], filters: [], correlations: [], errors: [] };
   for (const p of paths) {
     let files: string[];
     try {
@@ -169,5 +190,5 @@ export function loadSigmaPaths(paths: string[], opts: LoadOptions = {}): LoadRes
       parseInto(text, f, opts, out);
     }
   }
-  return dedupe(out);
+  return finish(out, opts);
 }

@@ -69,13 +69,13 @@ export interface FilterModel {
   detection: DetectionModel;
 }
 
-const STATUS = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'];
-const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
+export const STATUS = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'];
+export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
 const RELATED = ['correlation', 'derived', 'obsolete', 'merged', 'renamed', 'similar'];
 const DATE = /^\d{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$/;
 
 /** Reads typed metadata, reporting every mismatch (and going on, so all are reported at once). */
-class Reader {
+export class Reader {
   constructor(
     readonly map: SMap,
     readonly diag: Diagnostics,
@@ -158,7 +158,7 @@ function readLogsource(r: Reader): LogSource | undefined {
   return out;
 }
 
-function readRelated(r: Reader): void {
+export function readRelated(r: Reader): void {
   const e = entry(r.map, 'related');
   if (!e) return;
   if (e.value.kind !== 'seq') {

@@ -7,6 +7,7 @@
 import type { AuditEvent } from '../event/types.js';
 import type { LogSource } from './rule-model.js';
 import type { SigmaError } from './errors.js';
+import type { SigmaCorrelation } from './correlation-model.js';
 
 export interface SigmaRule {
   /** The rule's `id`; when the rule has none, `file:line` of its document, so every rule can be named. */
@@ -57,12 +58,26 @@ export interface LoadOptions {
   fieldPrefix?: string;
   /** Values of `%name%` placeholders for the `expand` modifier. */
   placeholders?: Record<string, string[]>;
+  /**
+   * Field mapping and prefix for the documents of one logsource (processing
+   * pipelines, see pipeline-yaml.ts). When set, its result replaces
+   * `fieldMapping` and `fieldPrefix` for each rule and filter, called with the
+   * document's `logsource` (empty when it has none).
+   */
+  forLogsource?: (logsource: LogSource) => { fieldMapping?: Record<string, string | string[]>; fieldPrefix?: string };
+  /**
+   * Rules and correlations loaded elsewhere that the correlations loaded now
+   * may reference (the built-in rules, when loading a user's folder).
+   */
+  external?: { rules?: readonly SigmaRule[]; correlations?: readonly SigmaCorrelation[] };
 }
 
 export interface LoadResult {
   rules: SigmaRule[];
   filters: SigmaFilter[];
+  /** Correlation rules whose references all resolved (spec: sigma-correlation-rules-specification.md). */
+  correlations: SigmaCorrelation[];
   errors: SigmaError[];
 }
 
-export type { LogSource };
+export type { LogSource, SigmaCorrelation };

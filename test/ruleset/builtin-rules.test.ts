@@ -9,7 +9,10 @@ const set = loadRuleSet({ builtin: true });
 
 test('the built-in rules load without errors, with their stable ids', () => {
   assert.deepEqual(set.errors, []);
-  assert.deepEqual(set.rules.map((r) => r.id).sort(), ['legacy-token-secret-created', 'long-lived-token-created', 'tokenrequest-denied', 'tokenrequest-non-system', 'tokenrequest-uri-anomaly']);
+  assert.deepEqual(set.rules.map((r) => r.id).sort(), ['legacy-token-secret-created', 'long-lived-token-created', 'tokenrequest-denied', 'tokenrequest-mint-refused', 'tokenrequest-mint-succeeded', 'tokenrequest-non-system', 'tokenrequest-uri-anomaly']);
+  assert.deepEqual(set.correlations.map((c) => c.name).sort(), ['tokenrequest-mass-mint', 'tokenrequest-probe-then-mint']);
+  assert.ok(set.silent.has('tokenrequest-mint-refused') && set.silent.has('tokenrequest-mint-succeeded'));
+  assert.ok(!set.silent.has('tokenrequest-non-system'));
 });
 
 test('seed rule metadata: levels and ATT&CK tags', () => {

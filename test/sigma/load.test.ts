@@ -44,10 +44,19 @@ test('rule metadata is exposed, and the whole document (custom attributes includ
   assert.equal(x.match(ev({ verb: 'create', objectRef: { resource: 'serviceaccounts' } })), false);
 });
 
-test('correlation documents are reported as not supported yet', () => {
-  const r = loadSigmaPaths([join(fixtures, 'broken', 'correlation.yml')]);
-  assert.equal(r.rules.length, 0);
-  assert.deepEqual(r.errors.map(formatSigmaError), [`${join(fixtures, 'broken', 'correlation.yml')}:3:1: correlation rules are not supported yet`]);
+test('a correlation whose rule is not loaded is an error naming the reference; loaded with its rule it resolves (spec: sigma-correlation-rules-specification.md §Related rules)', () => {
+  const alone = loadSigmaPaths([join(fixtures, 'broken', 'correlation.yml')]);
+  assert.equal(alone.rules.length, 0);
+  assert.equal(alone.correlations.length, 0);
+  assert.deepEqual(alone.errors.map(formatSigmaError), [
+    `${join(fixtures, 'broken', 'correlation.yml')}:6:11: correlation: unknown rule reference 'sa_token_request': no loaded rule or correlation has this id or name (spec: sigma-correlation-rules-specification.md §Related rules)`,
+  ]);
+  const both = loadSigmaPaths([join(fixtures, 'pack', 'b_rules.yml'), join(fixtures, 'broken', 'correlation.yml')]);
+  assert.deepEqual(both.errors.map(formatSigmaError), []);
+  assert.equal(both.correlations.length, 1);
+  const ref = both.correlations[0]!.refs[0]!;
+  assert.equal(ref.kind, 'rule');
+  assert.equal(ref.kind === 'rule' && ref.rule.id, '7d0b1a56-0000-4000-8000-000000000001');
 });
 
 test("Sigma 1.x rule collections ('action: global') are an error naming the construct, never silently merged", () => {
