@@ -169,3 +169,17 @@ tokenwatch:
   assert.match(t.out, /FAIL\s+my-exec: wrongly expected/);
   assert.match(t.out, /1 passed, 1 failed/);
 });
+
+test("SigmaHQ's Kubernetes rules run unchanged next to the built-ins, and their alerts carry the rule's author", () => {
+  const shared = join(CLI, '..', '..', '..', 'shared');
+  const r = run(['scan', '--state', 'none', '--no-detectors', '--format', 'ndjson', '--rules', join(shared, 'sigma', 'kubernetes'), join(shared, 'corpus', 'falco-regression', 'k8s_audit_traces.ndjson')]);
+  assert.equal(r.code, 0, r.err);
+  const alerts = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const community = alerts.filter((a) => /^[0-9a-f]{8}-/.test(a.rule.id));
+  assert.ok(community.length >= 5, `community alerts: ${community.length}`);
+  for (const a of community) assert.ok(a.rule.author && a.rule.author.length > 0, `${a.rule.id} carries its author`);
+  assert.ok(community.some((a) => a.rule.id === 'a1b0ca4e-7835-413e-8471-3ff2b8a66be6' && a.rule.author === 'Leo Tsaousis (@laripping)'));
+  const list = run(['rules', 'list', '--json', '--rules', join(shared, 'sigma', 'kubernetes')]);
+  assert.equal(list.code, 0, list.err);
+  assert.equal(JSON.parse(list.out).filter((x: { origin: string }) => x.origin.includes('sigma/kubernetes')).length, 16);
+});
