@@ -3,7 +3,9 @@
  * `npm run bench`: generates (deterministically) a realistic cluster log and
  * measures, on that one file, `cat` and `grep -F -c` as baselines, then
  * tokenwatch with the stateless rules only and with the stateful detectors,
- * in events/s, MB/s, ratio to grep and peak RSS. It also scores the
+ * each on one thread and on all threads (`--workers`), in events/s, MB/s,
+ * ratio to grep and peak RSS; runs of the same rules must give the same
+ * alerts whatever the threads (checked, `same_alerts`). It also scores the
  * detectors' alerts against the generator's ground truth. Results go to a
  * table on stdout and to bench/out/results.json. Timing is for people, not a
  * test: CI only checks that this runs on a small input.
@@ -25,13 +27,16 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench', 'out') },
     'events-per-second': { type: 'string', default: '200' },
     runs: { type: 'string', default: '1' },
+    workers: { type: 'string', default: String(Math.min(2, (await import('node:os')).availableParallelism())) },
+    reference: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (a.help) {
-  process.stdout.write(`Usage: npm run bench -- [--events N] [--seed S] [--events-per-second R] [--runs K] [--out DIR]
+  process.stdout.write(`Usage: npm run bench -- [--events N] [--seed S] [--events-per-second R] [--runs K] [--workers W] [--reference] [--out DIR]
 Generates a cluster log of N events (default 1,000,000; R events per second of log time, default 200, so the
-log spans more than the detectors' learning hour) and times cat, grep and tokenwatch on it.\n`);
+log spans more than the detectors' learning hour) and times cat, grep and tokenwatch on it, on one thread and
+on W threads (default: the cores, at most 2). --reference adds the unoptimised path (--no-prefilter), slow.\n`);
   process.exit(0);
 }
 mkdirSync(a.out!, { recursive: true });
@@ -44,6 +49,7 @@ if (!existsSync(log) || !existsSync(truthFile)) {
   if (g.status !== 0) process.exit(g.status ?? 1);
 }
 const bytes = statSync(log).size;
+const loadBefore = (await import('node:os')).loadavg().map((x) => +x.toFixed(2));
 const haveTime = existsSync('/usr/bin/time');
 
 interface Row {
@@ -54,6 +60,9 @@ interface Row {
   ratio_to_grep?: number;
   peak_rss_mb?: number;
   alerts?: number;
+  threads?: number;
+  /** the same alerts, byte for byte, as the one-thread run of the same mode */
+  same_alerts?: boolean;
 }
 
 function timed(cmd: string, args: string[], stdoutTo?: string): { seconds: number; rssMb?: number; stdout: string } {
@@ -88,12 +97,24 @@ const row = (name: string, t: { seconds: number; rssMb?: number }, extra: Partia
 row('cat > /dev/null', timed('sh', ['-c', `cat '${log}' > /dev/null`]));
 const grep = row("grep -F -c '\"subresource\":\"token\"'", timed('grep', ['-F', '-c', '"subresource":"token"', log]));
 
-const stateless = join(a.out!, 'alerts-stateless.ndjson');
-const sl = timed(process.execPath, [CLI, 'scan', '--no-detectors', '--quiet', '--format', 'ndjson', log], stateless);
-row('tokenwatch scan --no-detectors (1 core)', sl, { alerts: count(stateless) });
+const threads = Math.max(1, Number(a.workers));
+const modes = [
+  { key: 'stateless', label: '--no-detectors', args: ['--no-detectors'] },
+  { key: 'stateful', label: 'detectors on', args: ['--state', 'none'] },
+];
+for (const m of modes) {
+  const one = join(a.out!, `alerts-${m.key}.ndjson`);
+  row(`tokenwatch scan ${m.label} (1 thread)`, timed(process.execPath, [CLI, 'scan', ...m.args, '--workers', '1', '--quiet', '--format', 'ndjson', log], one), { alerts: count(one), threads: 1 });
+  if (threads > 1) {
+    const many = join(a.out!, `alerts-${m.key}-${threads}.ndjson`);
+    row(`tokenwatch scan ${m.label} (${threads} threads)`, timed(process.execPath, [CLI, 'scan', ...m.args, '--workers', String(threads), '--quiet', '--format', 'ndjson', log], many), { alerts: count(many), threads, same_alerts: readFileSync(many, 'utf8') === readFileSync(one, 'utf8') });
+  }
+  if (a.reference) {
+    const ref = join(a.out!, `alerts-${m.key}-reference.ndjson`);
+    row(`tokenwatch scan ${m.label} --no-prefilter`, timed(process.execPath, [CLI, 'scan', ...m.args, '--no-prefilter', '--workers', '1', '--quiet', '--format', 'ndjson', log], ref), { alerts: count(ref), threads: 1, same_alerts: readFileSync(ref, 'utf8') === readFileSync(one, 'utf8') });
+  }
+}
 const stateful = join(a.out!, 'alerts-stateful.ndjson');
-const sf = timed(process.execPath, [CLI, 'scan', '--state', 'none', '--quiet', '--format', 'ndjson', log], stateful);
-row('tokenwatch scan, detectors on (1 core)', sf, { alerts: count(stateful) });
 for (const r of rows) r.ratio_to_grep = +(r.seconds / grep.seconds).toFixed(2);
 
 function count(file: string): number {
@@ -125,13 +146,15 @@ const recall = truth.attacks.map((at) => ({ attack: at.id, expected: at.expected
 const det = Object.values(scores);
 const precision = det.reduce((n, s) => n + s.true_positive, 0) / Math.max(1, det.reduce((n, s) => n + s.alerts, 0));
 
-const result = { file: log, events, bytes, node: process.version, machine: { cpus: (await import('node:os')).cpus().length }, rows, detectors: scores, detector_precision: +precision.toFixed(3), recall };
+const os = await import('node:os');
+const result = { file: log, events, bytes, node: process.version, machine: { cpus: os.cpus().length, load_average: loadBefore }, rows, detectors: scores, detector_precision: +precision.toFixed(3), recall };
 writeFileSync(join(a.out!, 'results.json'), JSON.stringify(result, null, 2) + '\n');
 
 const pad = (s: string, n: number) => s.padEnd(n);
 process.stdout.write(`\n${events.toLocaleString('en-US')} events, ${(bytes / 1e6).toFixed(0)} MB (${log})\n\n`);
-process.stdout.write(`${pad('run', 44)}${pad('seconds', 10)}${pad('events/s', 12)}${pad('MB/s', 8)}${pad('× grep', 8)}${pad('RSS MB', 8)}alerts\n`);
-for (const r of rows) process.stdout.write(`${pad(r.name, 44)}${pad(String(r.seconds), 10)}${pad(r.events_per_s.toLocaleString('en-US'), 12)}${pad(String(r.mb_per_s), 8)}${pad(String(r.ratio_to_grep), 8)}${pad(String(r.peak_rss_mb ?? '-'), 8)}${r.alerts ?? ''}\n`);
+process.stdout.write(`load average before the runs: ${result.machine.load_average.join(' ')} (${result.machine.cpus} cores)\n\n`);
+process.stdout.write(`${pad('run', 50)}${pad('seconds', 10)}${pad('events/s', 12)}${pad('MB/s', 8)}${pad('× grep', 8)}${pad('RSS MB', 8)}alerts\n`);
+for (const r of rows) process.stdout.write(`${pad(r.name, 50)}${pad(String(r.seconds), 10)}${pad(r.events_per_s.toLocaleString('en-US'), 12)}${pad(String(r.mb_per_s), 8)}${pad(String(r.ratio_to_grep), 8)}${pad(String(r.peak_rss_mb ?? '-'), 8)}${r.alerts ?? ''}${r.same_alerts === false ? '  ALERTS DIFFER' : r.same_alerts ? '  (same alerts)' : ''}\n`);
 process.stdout.write(`\ndetector precision against ground truth: ${precision.toFixed(3)}\n`);
 for (const [id, s] of Object.entries(scores)) process.stdout.write(`  ${pad(id, 26)} ${s.true_positive}/${s.alerts} alerts on attacks${s.false_positive.length ? `; not attacks: ${s.false_positive.slice(0, 3).join(' | ')}` : ''}\n`);
 for (const r of recall) process.stdout.write(`  ${pad(r.attack, 22)} ${r.missed.length ? `missed ${r.missed.join(', ')}` : 'all expected rules and detectors fired'}\n`);

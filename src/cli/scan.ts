@@ -1,5 +1,6 @@
 /** `tokenwatch scan`: wires inputs, rules and sinks for a batch run. */
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import type { Alert } from '../alerts/alert.js';
 import { ADAPTERS } from '../formats/picker.js';
@@ -34,6 +35,8 @@ interface ScanFlags {
   color?: boolean;
   quiet?: boolean;
   progress: boolean;
+  prefilter: boolean;
+  workers?: string;
 }
 
 export function registerScan(program: Command): void {
@@ -60,6 +63,8 @@ export function registerScan(program: Command): void {
     .option('--no-color', 'never colour output')
     .option('-q, --quiet', 'print alerts only, no totals on stderr')
     .option('--no-progress', 'no progress line on stderr')
+    .option('--workers <n>', `threads reading large files by byte ranges (default: the number of cores, at most ${MAX_WORKERS}; 1 = this thread only)`)
+    .option('--no-prefilter', 'parse every line (the unoptimised reference path; same alerts, slower)')
     .addHelpText(
       'after',
       `
@@ -113,6 +118,8 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
       longLivedSeconds: cfg.long_lived_seconds,
       detectors,
       detectorFilters: set.detectorFilters,
+      prefilter: flags.prefilter,
+      workers: workerCount(flags.workers),
       correlations: set.correlations,
       correlationRefs: set.correlationRefs,
       silent: set.silent,
@@ -158,6 +165,16 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
   }
 }
 
+/** At most this many threads by default: the scan is limited by memory bandwidth and the main thread beyond it. */
+const MAX_WORKERS = 2;
+
+function workerCount(flag: string | undefined): number {
+  if (flag === undefined) return Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
+  const n = Number(flag);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--workers "${flag}" is not a number of threads from 1 to 64`);
+  return n;
+}
+
 export function summaryJson(s: ScanSummary): Record<string, unknown> {
   return {
     records: s.records,
@@ -178,6 +195,7 @@ export function summaryJson(s: ScanSummary): Record<string, unknown> {
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(s.state_evictions ? { state_evictions: s.state_evictions } : {}),
     ...(s.correlation_stats ? { correlations: s.correlation_stats } : {}),
+    ...(s.engine ? { engine: s.engine } : {}),
   };
 }
 

@@ -18,6 +18,29 @@ const CHEAP_HINT = /eyJ|ZXlK|bearer|basic/i;
 
 const SECRET_KEYS = new Set(['data', 'stringData']);
 
+/**
+ * What the JSON text of an event must contain for `redactEvent` to change
+ * anything, for a prefilter that decides from raw bytes (update with the
+ * rules above): the hint of `scrub` (case-insensitive), a key ending in
+ * `token` (TokenRequest and TokenReview bodies, `scrubDeep`'s token keys),
+ * and what `redactSecretBodies` replaces in a Secret: the `data` and
+ * `stringData` keys, the last-applied copy, a patch path under /data or
+ * /stringData. Sound for text whose escapes decode to none of these
+ * literals' characters.
+ */
+export const REDACTION_TRIGGERS: readonly { text: string; caseInsensitive: boolean }[] = [
+  { text: 'eyj', caseInsensitive: true },
+  { text: 'zxlk', caseInsensitive: true },
+  { text: 'bearer', caseInsensitive: true },
+  { text: 'basic', caseInsensitive: true },
+  { text: 'token"', caseInsensitive: false },
+  { text: '"data"', caseInsensitive: false },
+  { text: '"stringData"', caseInsensitive: false },
+  { text: 'last-applied-configuration"', caseInsensitive: false },
+  { text: '"/data', caseInsensitive: false },
+  { text: '"/stringData', caseInsensitive: false },
+];
+
 export interface RedactionStats {
   redacted: number;
 }

@@ -4,7 +4,7 @@
  * anything else that turns records into alerts, so they cannot drift apart.
  */
 import { redactEvent } from '../event/redact.js';
-import type { EventRecord, Rejection, Source } from '../event/types.js';
+import type { EventRecord, Place, Rejection, Source } from '../event/types.js';
 import { decodeRecord, decodeValue, type PickOptions } from '../formats/picker.js';
 import type { Decoded, DecodeSink, RawRecord } from '../formats/types.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
@@ -27,16 +27,20 @@ export interface DecodeHandlers {
   reject(r: Rejection): void;
 }
 
-function sinkFor(c: DecodeCounters, h: DecodeHandlers, defaultCluster?: string): DecodeSink {
+/** The provenance of a decoded event (one shape wherever it is built: workers rebuild it from parts). */
+export function sourceOf(place: Place, format: string, cluster: string | undefined): Source {
+  const source: Source = { ...place, format };
+  if (cluster) source.cluster = cluster;
+  return source;
+}
+
+function sinkFor(c: DecodeCounters, h: DecodeHandlers, defaultCluster?: string, redact = true): DecodeSink {
   return {
     event(d: Decoded) {
       c.events++;
       c.byFormat[d.format] = (c.byFormat[d.format] ?? 0) + 1;
-      c.redacted += redactEvent(d.event);
-      const source: Source = { ...d.place, format: d.format };
-      const cluster = d.cluster ?? defaultCluster;
-      if (cluster) source.cluster = cluster;
-      h.event({ event: d.event, source });
+      if (redact) c.redacted += redactEvent(d.event);
+      h.event({ event: d.event, source: sourceOf(d.place, d.format, d.cluster ?? defaultCluster) });
     },
     reject(r) {
       c.rejected++;
@@ -48,14 +52,28 @@ function sinkFor(c: DecodeCounters, h: DecodeHandlers, defaultCluster?: string):
   };
 }
 
-/** Decodes one raw record; each event is redacted before the handler sees it. */
-export function decodeInto(rec: RawRecord, c: DecodeCounters, h: DecodeHandlers, opts: PickOptions = {}): void {
-  decodeRecord(rec, sinkFor(c, h, opts.cluster), opts);
+/**
+ * Decodes one raw record; each event is redacted before the handler sees it.
+ * `redact: false` is for records the prefilter knows hold nothing redaction
+ * would change (REDACTION_TRIGGERS).
+ */
+export function decodeInto(rec: RawRecord, c: DecodeCounters, h: DecodeHandlers, opts: PickOptions = {}, redact = true): void {
+  decodeRecord(rec, sinkFor(c, h, opts.cluster, redact), opts);
 }
 
 /** Decodes an already-parsed value (rule tests, HTTP bodies). */
 export function decodeValueInto(value: unknown, place: RawRecord['place'], c: DecodeCounters, h: DecodeHandlers, opts: PickOptions = {}): void {
   decodeValue(value, { place, cluster: opts.cluster }, sinkFor(c, h, opts.cluster), opts);
+}
+
+/** Like matchRules, trying only the rules `candidates` (ascending indexes): the prefilter's pick. */
+export function matchRulesIn(rules: RuleSpec[], rec: EventRecord, candidates: readonly number[]): number[] | null {
+  let out: number[] | null = null;
+  for (let k = 0; k < candidates.length; k++) {
+    const i = candidates[k]!;
+    if (rules[i]!.sigma.match(rec.event)) (out ??= []).push(i);
+  }
+  return out;
 }
 
 /** Indexes of the rules whose detection matches, or null (no allocation when none does). */

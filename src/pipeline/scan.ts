@@ -19,8 +19,11 @@ import { RecordSplitter } from '../sources/record-splitter.js';
 import { DetectorSet } from '../detectors/detector-set.js';
 import type { DetectorFinding } from '../detectors/types.js';
 import { eventTime } from '../event/time.js';
-import { decodeInto, matchRules, newCounters, type DecodeCounters } from './evaluate.js';
+import { decodeInto, matchRules, newCounters, sourceOf, type DecodeCounters } from './evaluate.js';
+import { Engine, type ResultSink } from './engine.js';
+import { planPrefilter, type PrefilterPlan } from './prefilter.js';
 import { StageJudge } from './stage-judge.js';
+import { materialize, parallelizable, ParallelReader } from './workers.js';
 
 export interface ScanOptions {
   inputs: InputFile[];
@@ -42,6 +45,16 @@ export interface ScanOptions {
   /** rule ids whose matches only feed correlations (no alerts of their own) */
   silent?: Set<string>;
   correlationRefs?: Map<SigmaCorrelation, RuleRef>;
+  /**
+   * Skip lines that cannot matter before parsing them (default true; false is
+   * the unoptimised reference path, `--no-prefilter`). See prefilter.ts.
+   */
+  prefilter?: boolean;
+  /** Threads that read regular files, by byte ranges (default 1: this one). See workers.ts. */
+  workers?: number;
+  /** (tests) block size and the smallest file read by several threads (workers.ts defaults) */
+  blockBytes?: number;
+  parallelMinBytes?: number;
 }
 
 export interface Progress {
@@ -80,9 +93,22 @@ export interface ScanSummary {
   correlation_stats?: Record<string, number>;
   /** detector state dropped by its caps or TTL, per map */
   state_evictions?: Record<string, { evicted: number; expired: number }>;
+  /** how the scan ran: lines the prefilter skipped (counted as raw events above) or why it was off, threads used */
+  engine?: { prefilter: string; skipped_lines: number; workers: number };
 }
 
 const NO_MATCH: number[] = [];
+
+/** A line the prefilter skipped, replayed: the judge and the detectors need only its auditID, stage and event time. */
+export interface ReplayedRecord extends EventRecord {
+  t: number;
+}
+
+/** Event time of a record: precomputed on a replayed or transferred one. */
+export function timeOf(rec: EventRecord): number {
+  const t = (rec as Partial<ReplayedRecord>).t;
+  return t !== undefined ? t : eventTime(rec.event);
+}
 
 export async function runScan(o: ScanOptions): Promise<ScanSummary> {
   const started = Date.now();
@@ -132,6 +158,8 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
   const detectors = o.detectors;
   const detectorSpecs = new Map((detectors?.detectors ?? []).map((d) => [d.ref.id, { rule: d.ref, groupBy: [], windowMs: 60 * 60_000 }]));
   const onFinding = (f: DetectorFinding) => {
+    // an event a worker thread sent as the detectors' projection becomes whole again before anything else sees it
+    materialize(f.rec, o.decode ?? {});
     const flt = o.detectorFilters?.get(f.detector)?.find((x) => x.suppresses(f.rec.event));
     if (flt) {
       summary.suppressed[flt.name ?? flt.id] = (summary.suppressed[flt.name ?? flt.id] ?? 0) + 1;
@@ -142,7 +170,7 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
   if (detectors) detectors.emit = onFinding;
   const judge = new StageJudge<number[]>({
     judge: (rec, matches) => {
-      if (detectors) detectors.observe(rec, eventTime(rec.event));
+      if (detectors) detectors.observe(rec, timeOf(rec));
       for (const i of matches) {
         const rule = rules[i]!;
         const f = rule.filters.find((flt) => flt.suppresses(rec.event));
@@ -165,6 +193,151 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
     reject: onReject,
   };
 
+  await readInputs({ o, summary, counters, judge, handlers, onReject, detectors: detectors !== undefined, started });
+  judge.flush();
+  engine?.flush();
+  grouper.flush();
+  if (engine) summary.correlation_stats = { ...engine.stats };
+  summary.events = counters.events;
+  summary.rejected = counters.rejected;
+  summary.empty = counters.empty;
+  summary.redacted_values = counters.redacted;
+  summary.duplicate_stages = judge.duplicates;
+  summary.duration_ms = Date.now() - started;
+  return summary;
+}
+
+interface InputContext {
+  o: ScanOptions;
+  summary: ScanSummary;
+  counters: DecodeCounters;
+  judge: StageJudge<number[]>;
+  handlers: { event(rec: EventRecord): void; reject(r: Rejection): void };
+  onReject(r: Rejection): void;
+  detectors: boolean;
+  started: number;
+}
+
+/** Reads every input into the judge: the unoptimised path, the prefiltered one, or workers over byte ranges. */
+async function readInputs(x: InputContext): Promise<void> {
+  const { o, summary, counters, judge, onReject, started } = x;
+  let plan: PrefilterPlan | null = null;
+  let off = 'off: --no-prefilter';
+  if (o.prefilter !== false) {
+    const p = planPrefilter(o.rules, { detectors: x.detectors, format: o.decode?.format });
+    if ('plan' in p) plan = p.plan;
+    else off = `off: ${p.off}`;
+  }
+  if (!plan) {
+    // the reference path: one thread, every record decoded, every rule tried
+    summary.engine = { prefilter: off, skipped_lines: 0, workers: 1 };
+    await readUnoptimised(x);
+    return;
+  }
+  const NO: number[] = NO_MATCH;
+  const cluster = o.decode?.cluster;
+  const src = sourceOf({ file: '', line: 0 }, 'raw', cluster);
+  const sink: ResultSink = {
+    skipped: x.detectors
+      ? (id, stage, t) => {
+          const rec: ReplayedRecord = { event: { auditID: id, stage }, source: src, t };
+          judge.offer(rec, NO, t);
+        }
+      : (id, stage) => judge.offerNone(id, stage),
+    event: x.detectors ? (rec, matches) => judge.offer(rec, matches ?? NO) : (rec, matches) => judge.offer(rec, matches),
+    reject: onReject,
+  };
+  const engine = new Engine({ rules: o.rules, decode: o.decode, plan, detectors: x.detectors }, sink);
+  let lastProgress = Date.now();
+  const threads = Math.max(1, Math.floor(o.workers ?? 1));
+  let pool: ParallelReader | null = null;
+  let skipped = 0;
+  try {
+    for (let fi = 0; fi < o.inputs.length; fi++) {
+      const file = o.inputs[fi]!;
+      summary.files++;
+      if (threads > 1 && parallelizable(file, o.parallelMinBytes)) {
+        pool ??= new ParallelReader(
+          {
+            rules: o.rules,
+            decode: o.decode ?? {},
+            detectors: x.detectors,
+            keep: o.keepRejections ?? 20,
+            judge,
+            counters,
+            onReject,
+            addRecords: (n) => {
+              summary.records += n;
+            },
+            progress: o.onProgress
+              ? (name, bytesRead, events) => {
+                  if (Date.now() - lastProgress <= 500) return;
+                  lastProgress = Date.now();
+                  o.onProgress!({ file: name, fileIndex: fi, files: o.inputs.length, bytesRead, bytesTotal: file.size, events: events + engine.counters.events, alerts: summary.alerts, elapsedMs: Date.now() - started });
+                }
+              : undefined,
+          },
+          plan,
+          threads,
+          engine,
+          o.blockBytes,
+        );
+        try {
+          summary.bytes += await pool.scanFile(file);
+        } catch (e) {
+          summary.input_errors.push({ file: file.name, reason: `read failed: ${errText(e)}` });
+        }
+        continue;
+      }
+      let opened;
+      try {
+        opened = await openInput(file, o.stdin);
+      } catch (e) {
+        summary.input_errors.push({ file: file.name, reason: errText(e) });
+        continue;
+      }
+      const splitter = engine.splitter(file.name);
+      let decompressed = 0;
+      try {
+        for await (const chunk of opened.stream) {
+          engine.searchBlock(chunk as Buffer, decompressed);
+          decompressed += (chunk as Buffer).length;
+          splitter.push(chunk as Buffer);
+          if (o.onProgress && Date.now() - lastProgress > 500) {
+            lastProgress = Date.now();
+            o.onProgress({ file: file.name, fileIndex: fi, files: o.inputs.length, bytesRead: opened.bytesRead(), bytesTotal: file.size, events: engine.counters.events + counters.events, alerts: summary.alerts, elapsedMs: Date.now() - started });
+          }
+        }
+        splitter.end();
+      } catch (e) {
+        splitter.end();
+        summary.input_errors.push({ file: file.name, reason: `${opened.gzip ? 'gzip data is corrupt' : 'read failed'} after ${opened.bytesRead()} bytes read (${decompressed} decompressed): ${errText(e)}` });
+      }
+      summary.bytes += decompressed;
+    }
+  } finally {
+    if (pool) {
+      skipped += pool.skippedLines;
+      await pool.close();
+    }
+  }
+  addCounters(counters, engine.counters);
+  summary.records += engine.records;
+  summary.engine = { prefilter: 'on', skipped_lines: skipped + engine.skippedLines, workers: pool ? pool.threads : 1 };
+}
+
+/** Adds decoding counters (by_format keys in their order of first appearance). */
+export function addCounters(into: DecodeCounters, c: DecodeCounters): void {
+  into.events += c.events;
+  into.rejected += c.rejected;
+  into.empty += c.empty;
+  into.redacted += c.redacted;
+  for (const [k, v] of Object.entries(c.byFormat)) into.byFormat[k] = (into.byFormat[k] ?? 0) + v;
+}
+
+/** The reference path: every record decoded, every rule tried. */
+async function readUnoptimised(x: InputContext): Promise<void> {
+  const { o, summary, counters, handlers, onReject, started } = x;
   let lastProgress = Date.now();
   for (let fi = 0; fi < o.inputs.length; fi++) {
     const file = o.inputs[fi]!;
@@ -207,17 +380,6 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
     }
     summary.bytes += decompressed;
   }
-  judge.flush();
-  engine?.flush();
-  grouper.flush();
-  if (engine) summary.correlation_stats = { ...engine.stats };
-  summary.events = counters.events;
-  summary.rejected = counters.rejected;
-  summary.empty = counters.empty;
-  summary.redacted_values = counters.redacted;
-  summary.duplicate_stages = judge.duplicates;
-  summary.duration_ms = Date.now() - started;
-  return summary;
 }
 
 /** What an alert on a TokenRequest should say about the token's lifetime. */

@@ -20,14 +20,31 @@ export interface StageJudgeOptions<M> {
 }
 
 interface Held<M> {
+  id: string;
   rec: EventRecord;
   matches: M;
   t: number;
+  prev: Held<M> | null;
+  next: Held<M> | null;
 }
 
 export class StageJudge<M> {
+  /**
+   * Held matches by auditID, and the same in a list oldest first. (A Map's
+   * insertion order would do, but finding its first entry walks over the holes
+   * deletions leave, which on a long log costs more than everything else.)
+   */
   private readonly pending = new Map<string, Held<M>>();
+  private head: Held<M> | null = null;
+  private tail: Held<M> | null = null;
+  /**
+   * Remembered final auditIDs, oldest first: a Set for membership and a ring of
+   * the same ids for eviction order. (Asking a Set for its oldest entry after
+   * many deletions walks over their holes: quadratic on a long log.)
+   */
   private readonly finals = new Set<string>();
+  private readonly ring: string[] = [];
+  private ringHead = 0;
   private readonly maxPending: number;
   private readonly maxFinal: number;
   private readonly pendingMs: number;
@@ -42,21 +59,25 @@ export class StageJudge<M> {
     this.pendingMs = opts.pendingMs ?? 2 * 3600_000;
   }
 
-  /** `matches` is null when nothing matched this event. */
-  offer(rec: EventRecord, matches: M | null): void {
+  /**
+   * `matches` is null when nothing matched this event. `t`, the event time, is
+   * computed from the event when not given.
+   */
+  offer(rec: EventRecord, matches: M | null, t?: number): void {
     const id = rec.event.auditID;
     if (typeof id !== 'string' || id === '') {
       if (matches !== null) this.opts.judge(rec, matches);
       return;
     }
     const stage = rec.event.stage;
+    if (matches === null) return this.offerNone(id, stage);
     if (stage === undefined || isFinalStage(stage)) {
       if (this.finals.has(id)) {
         this.duplicates++;
         return;
       }
       this.rememberFinal(id);
-      this.pending.delete(id);
+      this.unhold(id);
       if (matches !== null) this.opts.judge(rec, matches);
       return;
     }
@@ -64,15 +85,47 @@ export class StageJudge<M> {
       this.duplicates++;
       return;
     }
-    if (matches === null) {
-      // a later preliminary stage that no longer matches replaces an earlier one
-      this.pending.delete(id);
+    const time = t ?? eventTime(rec.event);
+    this.unhold(id);
+    const h: Held<M> = { id, rec, matches, t: time, prev: this.tail, next: null };
+    if (this.tail) this.tail.next = h;
+    else this.head = h;
+    this.tail = h;
+    this.pending.set(id, h);
+    this.expire(time);
+  }
+
+  /**
+   * What `offer` does with an event that matched nothing, from its auditID and
+   * stage alone: the prefilter replays the lines it did not parse through this.
+   */
+  offerNone(id: string | undefined, stage: string | undefined): void {
+    if (typeof id !== 'string' || id === '') return;
+    if (stage === undefined || isFinalStage(stage)) {
+      if (this.finals.has(id)) {
+        this.duplicates++;
+        return;
+      }
+      this.rememberFinal(id);
+      if (this.pending.size > 0) this.unhold(id);
       return;
     }
-    const t = eventTime(rec.event);
+    if (this.finals.has(id)) {
+      this.duplicates++;
+      return;
+    }
+    // a later preliminary stage that no longer matches replaces an earlier one
+    if (this.pending.size > 0) this.unhold(id);
+  }
+
+  private unhold(id: string): void {
+    const h = this.pending.get(id);
+    if (!h) return;
     this.pending.delete(id);
-    this.pending.set(id, { rec, matches, t });
-    this.expire(t);
+    if (h.prev) h.prev.next = h.next;
+    else this.head = h.next;
+    if (h.next) h.next.prev = h.prev;
+    else this.tail = h.prev;
   }
 
   /** Number of preliminary matches waiting for their final stage. */
@@ -86,10 +139,18 @@ export class StageJudge<M> {
   }
 
   private rememberFinal(id: string): void {
+    if (this.finals.has(id)) return;
     this.finals.add(id);
+    // the ring holds the members in insertion order from ringHead on
+    this.ring.push(id);
     if (this.finals.size > this.maxFinal) {
-      const oldest = this.finals.values().next().value as string;
+      const oldest = this.ring[this.ringHead]!;
+      this.ring[this.ringHead++] = '';
       this.finals.delete(oldest);
+      if (this.ringHead >= this.maxFinal) {
+        this.ring.splice(0, this.ringHead);
+        this.ringHead = 0;
+      }
     }
   }
 
@@ -97,18 +158,17 @@ export class StageJudge<M> {
     while (this.pending.size > this.maxPending) this.release(true);
     if (Number.isNaN(now)) return;
     for (;;) {
-      const first = this.pending.values().next();
-      if (first.done) return;
-      const h = first.value;
+      const h = this.head;
+      if (!h) return;
       if (Number.isNaN(h.t) || now - h.t <= this.pendingMs) return;
       this.release(false);
     }
   }
 
   private release(early: boolean): void {
-    const [id, h] = this.pending.entries().next().value as [string, Held<M>];
-    this.pending.delete(id);
-    this.rememberFinal(id);
+    const h = this.head!;
+    this.unhold(h.id);
+    this.rememberFinal(h.id);
     if (early) this.evicted++;
     this.opts.judge(h.rec, h.matches);
   }

@@ -28,9 +28,17 @@ export interface SplitterOptions {
   maxRecordBytes?: number;
   /**
    * Fast-path hook: called with each complete single-line JSON record before it
-   * becomes a string. Returning false skips it (counted in `skipped`, never decoded).
+   * becomes a string (`offset`: the input offset of `start`). Returning false
+   * skips it (counted in `skipped`, never decoded).
    */
-  lineFilter?: (buf: Buffer, start: number, end: number) => boolean;
+  lineFilter?: (buf: Buffer, start: number, end: number, offset: number) => boolean;
+  /**
+   * Split a part of an input that starts at this byte offset, at the start of a
+   * line, outside any record (default 0: the whole input, byte-order mark first).
+   */
+  startOffset?: number;
+  /** the number of that line (default 1) */
+  startLine?: number;
 }
 
 export interface SplitterSink {
@@ -108,6 +116,21 @@ export class RecordSplitter {
     this.maxRecordBytes = opts.maxRecordBytes ?? 256 * 1024 * 1024;
     this.lineFilter = opts.lineFilter;
     this.sink = sink;
+    if (opts.startOffset) {
+      this.offset = opts.startOffset;
+      this.first = false;
+    }
+    if (opts.startLine !== undefined) this.line = opts.startLine;
+  }
+
+  /** Between records: nothing carried over, no document open (so the next byte may start a split of its own). */
+  get idle(): boolean {
+    return this.doc === null && this.carryBytes === 0 && this.bomProbe === null;
+  }
+
+  /** Line number and input offset of the next unread byte. */
+  get position(): { line: number; offset: number } {
+    return { line: this.line, offset: this.offset };
   }
 
   push(chunk: Buffer): void {
@@ -215,7 +238,7 @@ export class RecordSplitter {
         pos = s;
         continue;
       }
-      if (!opens || !this.lineFilter || this.lineFilter(buf, s, e)) {
+      if (!opens || !this.lineFilter || this.lineFilter(buf, s, e, this.offset + (s - pos))) {
         this.sink.record({ text: buf.toString('utf8', s, e), place: { file: this.file, line: this.line, offset: this.offset + (s - pos) } });
       } else this.skipped++;
       this.advanceLine(end - pos, nl >= 0);

@@ -80,3 +80,80 @@ test('held matches expire by event time', () => {
   j.offer(rec('later', 'RequestReceived', '2026-01-01T00:01:10Z'), 'l');
   assert.deepEqual(judged.map((x) => x.id), ['old']);
 });
+
+/** The judge as it was first written (Map/Set in insertion order), as the reference for the faster bookkeeping. */
+class ReferenceJudge<M> {
+  private readonly pending = new Map<string, { rec: EventRecord; matches: M; t: number }>();
+  private readonly finals = new Set<string>();
+  duplicates = 0;
+  evicted = 0;
+  constructor(private readonly o: { judge(rec: EventRecord, m: M): void; maxPending: number; maxFinal: number; pendingMs: number }) {}
+  offer(rec: EventRecord, matches: M | null): void {
+    const id = rec.event.auditID;
+    if (typeof id !== 'string' || id === '') {
+      if (matches !== null) this.o.judge(rec, matches);
+      return;
+    }
+    const stage = rec.event.stage;
+    if (stage === undefined || stage === 'ResponseComplete' || stage === 'Panic') {
+      if (this.finals.has(id)) return void this.duplicates++;
+      this.remember(id);
+      this.pending.delete(id);
+      if (matches !== null) this.o.judge(rec, matches);
+      return;
+    }
+    if (this.finals.has(id)) return void this.duplicates++;
+    if (matches === null) return void this.pending.delete(id);
+    const t = Date.parse(rec.event.requestReceivedTimestamp as string);
+    this.pending.delete(id);
+    this.pending.set(id, { rec, matches, t });
+    while (this.pending.size > this.o.maxPending) this.release(true);
+    for (;;) {
+      const first = this.pending.values().next();
+      if (first.done || Number.isNaN(first.value.t) || t - first.value.t <= this.o.pendingMs) break;
+      this.release(false);
+    }
+  }
+  private remember(id: string): void {
+    this.finals.add(id);
+    if (this.finals.size > this.o.maxFinal) this.finals.delete(this.finals.values().next().value as string);
+  }
+  private release(early: boolean): void {
+    const [id, h] = this.pending.entries().next().value as [string, { rec: EventRecord; matches: M }];
+    this.pending.delete(id);
+    this.remember(id);
+    if (early) this.evicted++;
+    this.o.judge(h.rec, h.matches);
+  }
+  flush(): void {
+    while (this.pending.size > 0) this.release(false);
+  }
+}
+
+test('randomised: the same judgements, duplicates and evictions as the plain Map/Set judge, with replays through offerNone', () => {
+  let seed = 12345;
+  const r = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const stages = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic', undefined, 'Other'];
+  for (let round = 0; round < 30; round++) {
+    const caps = { maxPending: 1 + Math.floor(r() * 8), maxFinal: 1 + Math.floor(r() * 12), pendingMs: 1000 + Math.floor(r() * 5000) };
+    const a: string[] = [];
+    const b: string[] = [];
+    const fast = new StageJudge<string>({ ...caps, judge: (x, m) => a.push(`${x.event.auditID}/${x.event.stage}/${m}`) });
+    const ref = new ReferenceJudge<string>({ ...caps, judge: (x, m) => b.push(`${x.event.auditID}/${x.event.stage}/${m}`) });
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    for (let i = 0; i < 3000; i++) {
+      t += Math.floor(r() * 700);
+      const id = r() < 0.05 ? '' : `id${Math.floor(r() * 40)}`;
+      const e = rec(id, stages[Math.floor(r() * stages.length)], new Date(t).toISOString());
+      const m = r() < 0.4 ? `m${i}` : null;
+      if (m === null && r() < 0.5) fast.offerNone(e.event.auditID, e.event.stage);
+      else fast.offer(e, m);
+      ref.offer(e, m);
+    }
+    fast.flush();
+    ref.flush();
+    assert.deepEqual(a, b, `round ${round}`);
+    assert.equal(fast.duplicates, ref.duplicates);
+    assert.equal(fast.evicted, ref.evicted);
+  }
+});

@@ -108,3 +108,30 @@ test('an array cut short is reported', () => {
   assert.equal(problems.length, 1);
   assert.match(problems[0]!.reason, /cut short/);
 });
+
+test('a part of an input split on its own gives the same records as the whole, from its offset and line', () => {
+  const lines = [ev(1), JSON.stringify({ kind: 'Event', verb: 'create', auditID: 'p1' }, null, 2), ev(2), 'not json', ev(3)];
+  const text = lines.join('\n') + '\n';
+  const whole = split(text, 5).records;
+  // the part that starts at ev(2): after the pretty-printed document
+  const at = text.indexOf(ev(2));
+  const startLine = text.slice(0, at).split('\n').length;
+  const records: SplitRecord[] = [];
+  const s = new RecordSplitter({ file: 'f', startOffset: at, startLine }, { record: (r) => records.push(r), problem: () => {} });
+  assert.equal(s.idle, true);
+  s.push(Buffer.from(text.slice(at)));
+  assert.equal(s.idle, true);
+  s.end();
+  assert.deepEqual(records, whole.slice(whole.length - 3));
+  assert.deepEqual(s.position, { line: startLine + 3, offset: Buffer.byteLength(text) });
+});
+
+test('the line filter is told where each line starts; a document left open is not idle', () => {
+  const text = ev(1) + '\n' + ev(2) + '\n{\n  "kind": "Event",\n';
+  const offsets: number[] = [];
+  const s = new RecordSplitter({ file: 'f', startOffset: 100, lineFilter: (_b, _s, _e, offset) => (offsets.push(offset), false) }, { record: () => {}, problem: () => {} });
+  s.push(Buffer.from(text));
+  assert.deepEqual(offsets, [100, 100 + ev(1).length + 1]);
+  assert.equal(s.skipped, 2);
+  assert.equal(s.idle, false);
+});

@@ -1,0 +1,201 @@
+/**
+ * The optimised decoding stage shared by the single-thread scan and the
+ * workers: bytes → (prefilter) → records → decode and redact → rule matching,
+ * handing an ordered stream of results to a sink. What the sink does with
+ * them (judge at once, or encode for the main thread) is not its business.
+ *
+ * Lines the prefilter skips become `skipped(auditID, stage, t)` results and
+ * are counted as the records and raw events they are (see prefilter.ts for
+ * why that is exact); everything else goes through the same decoding as the
+ * unoptimised path.
+ */
+import { parseTime } from '../event/time.js';
+import type { EventRecord, Place, Rejection } from '../event/types.js';
+import type { PickOptions } from '../formats/picker.js';
+import type { RuleSpec } from '../ruleset/rule-spec.js';
+import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js';
+import { decodeInto, matchRules, matchRulesIn, newCounters, type DecodeCounters } from './evaluate.js';
+import { literalSearch, type LiteralSearch } from './literal-search.js';
+import { LineClassifier, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
+
+export interface ResultSink {
+  /** a line the prefilter skipped: one raw event that matched nothing (t: its event time, NaN unless the detectors are on) */
+  skipped(id: string, stage: string, t: number): void;
+  /**
+   * a decoded, redacted event and the rules it matched (null: none). `plain`:
+   * it was a plain raw event line the detectors need only a projection of
+   * (no bodies); `line` is its input offset and byte length.
+   */
+  event(rec: EventRecord, matches: number[] | null, plain: boolean, offset: number, length: number): void;
+  reject(r: Rejection): void;
+}
+
+export interface EngineOptions {
+  rules: RuleSpec[];
+  decode?: PickOptions;
+  /** null: parse every record (the unoptimised decoding, still usable in workers) */
+  plan: PrefilterPlan | null;
+  /** the stateful detectors will see the results (skipped lines then carry their event time) */
+  detectors: boolean;
+}
+
+/** Event time from the two timestamps, as eventTime() computes it, with the common RFC 3339 UTC form parsed once per second. */
+export class TimeParser {
+  private keyA = '';
+  private baseA = NaN;
+  private keyB = '';
+  private baseB = NaN;
+
+  eventTime(rrt: string | undefined, sts: string | undefined): number {
+    const t = this.parse(rrt);
+    return Number.isNaN(t) ? this.parse(sts) : t;
+  }
+
+  parse(s: string | undefined): number {
+    if (s === undefined) return NaN;
+    const n = s.length;
+    // YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z, else the general parser
+    if (n < 20 || n > 30 || s.charCodeAt(n - 1) !== 0x5a || !isoSeconds(s)) return parseTime(s);
+    let frac = 0;
+    if (n > 20) {
+      if (s.charCodeAt(19) !== 0x2e || n === 21) return parseTime(s);
+      for (let i = 20; i < n - 1; i++) {
+        const d = s.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) return parseTime(s);
+        if (i < 23) frac += d * (i === 20 ? 100 : i === 21 ? 10 : 1); // milliseconds: the rest is cut, as Date.parse does
+      }
+    }
+    const key = s.slice(0, 19);
+    let base: number;
+    if (key === this.keyA) base = this.baseA;
+    else if (key === this.keyB) base = this.baseB;
+    else {
+      base = Date.parse(`${key}Z`);
+      this.keyB = this.keyA;
+      this.baseB = this.baseA;
+      this.keyA = key;
+      this.baseA = base;
+    }
+    if (Number.isNaN(base)) return parseTime(s);
+    return base + frac;
+  }
+}
+
+function isoSeconds(s: string): boolean {
+  for (let i = 0; i < 19; i++) {
+    const c = s.charCodeAt(i);
+    const want = i === 4 || i === 7 ? 0x2d : i === 10 ? 0x54 : i === 13 || i === 16 ? 0x3a : -1;
+    if (want >= 0 ? c !== want : c < 0x30 || c > 0x39) return false;
+  }
+  // 24:00:00 is midnight to Date.parse, but only without a fraction
+  return s.charCodeAt(11) < 0x32 || s.charCodeAt(12) < 0x34;
+}
+
+const SKIP_SOURCE_FORMAT = 'raw';
+
+export class Engine {
+  readonly counters: DecodeCounters = newCounters();
+  records = 0;
+  /** lines the prefilter skipped */
+  skippedLines = 0;
+  private readonly classifier: LineClassifier | null;
+  private search: LiteralSearch | null = null;
+  private cls = PARSE_ALL;
+  private clsLen = 0;
+  private clsOffset = 0;
+  private readonly time = new TimeParser();
+  private readonly rules: RuleSpec[];
+  private readonly decode: PickOptions;
+  private readonly plainHandlers: { event: (rec: EventRecord) => void; reject: (r: Rejection) => void };
+  private readonly allHandlers: { event: (rec: EventRecord) => void; reject: (r: Rejection) => void };
+
+  constructor(private readonly o: EngineOptions, private readonly sink: ResultSink) {
+    this.rules = o.rules;
+    this.decode = o.decode ?? {};
+    this.classifier = o.plan ? new LineClassifier(o.plan) : null;
+    const reject = (r: Rejection) => sink.reject(r);
+    this.allHandlers = {
+      event: (rec) => sink.event(rec, matchRules(this.rules, rec), false, 0, 0),
+      reject,
+    };
+    this.plainHandlers = {
+      event: (rec) => {
+        const c = this.classifier!;
+        const m = c.detOnly ? null : matchRulesIn(this.rules, rec, c.rules);
+        sink.event(rec, m, !c.detBody, this.clsOffset, this.clsLen);
+      },
+      reject,
+    };
+  }
+
+  get prefiltering(): boolean {
+    return this.classifier !== null;
+  }
+
+  /** The searcher, made on first use from a sample of the input (which helps it choose rare fingerprints). */
+  searcher(sample: Uint8Array): LiteralSearch {
+    if (!this.search) this.search = literalSearch(this.o.plan!.literals, sample);
+    return this.search;
+  }
+
+  /** Searches buf (input offsets start..start+buf.length) so that its lines can be classified. No-op without a plan. */
+  searchBlock(buf: Uint8Array, start: number): void {
+    if (!this.classifier) return;
+    const s = this.searcher(buf);
+    const input = s.input(buf.length);
+    input.set(buf);
+    this.classifier.setLazyBlock(start, input, (from, to) => s.runRange(from, to));
+  }
+
+  /** A splitter for (part of) an input whose records come to this engine. */
+  splitter(file: string, startOffset = 0, startLine = 1): RecordSplitter {
+    const c = this.classifier;
+    return new RecordSplitter(
+      {
+        file,
+        startOffset,
+        startLine,
+        lineFilter: c ? (buf, s, e, offset) => this.filter(buf, s, e, offset) : undefined,
+      },
+      {
+        record: (r) => this.record(r),
+        problem: (place: Place, reason: string) => {
+          this.counters.rejected++;
+          this.sink.reject({ place, reason });
+        },
+      },
+    );
+  }
+
+  private filter(buf: Buffer, s: number, e: number, offset: number): boolean {
+    const c = this.classifier!;
+    const k = c.classify(buf, s, e, offset);
+    if (k !== SKIP) {
+      this.cls = k;
+      this.clsOffset = offset;
+      this.clsLen = e - s;
+      return true;
+    }
+    this.records++;
+    this.skippedLines++;
+    const ct = this.counters;
+    ct.events++;
+    ct.byFormat[SKIP_SOURCE_FORMAT] = (ct.byFormat[SKIP_SOURCE_FORMAT] ?? 0) + 1;
+    this.sink.skipped(c.id, c.stage, this.o.detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
+    return false;
+  }
+
+  private record(r: SplitRecord): void {
+    this.records++;
+    const cls = this.cls;
+    this.cls = PARSE_ALL;
+    if (cls === PARSE_PLAIN) decodeInto(r, this.counters, this.plainHandlers, this.decode, this.classifier!.redact);
+    else decodeInto(r, this.counters, this.allHandlers, this.decode);
+  }
+
+  /** Event time of a decoded event, with the same cache. */
+  eventTime(rec: EventRecord): number {
+    const ev = rec.event;
+    return this.time.eventTime(ev.requestReceivedTimestamp, ev.stageTimestamp);
+  }
+}

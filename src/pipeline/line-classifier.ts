@@ -1,0 +1,373 @@
+/**
+ * Per-line decisions of the prefilter (see prefilter.ts for what is skipped
+ * and why that is exact). Kept apart from the plan's derivation so that worker
+ * threads can classify lines without loading the Sigma engine: the plan is
+ * plain data.
+ */
+import type { SearchLiteral } from './literal-search.js';
+
+/** Kinds of literal, as bits. */
+export const K_RULE = 1;
+export const K_DET = 2;
+export const K_BLOCK = 4;
+export const K_REDACT = 8;
+export const K_DETBODY = 16;
+export const K_AUDITID = 32;
+export const K_STAGE = 64;
+export const K_RRT = 128;
+export const K_STS = 256;
+export const K_VERB = 512;
+/** a backslash: where the line's escapes are */
+export const K_BS = 1024;
+
+export interface PrefilterPlan {
+  literals: SearchLiteral[];
+  kinds: number[];
+  /** per literal: the rules one of whose literals it is */
+  rulesOf: number[][];
+  ruleCount: number;
+  detectors: boolean;
+  /** redaction could write a rule literal: lines with a redaction trigger are parsed */
+  redactSensitive: boolean;
+  /** ASCII characters an escape must not decode to */
+  sensitive: Uint8Array;
+  /** literals per rule, for explaining */
+  ruleLits: { text: string; ci: boolean }[][];
+}
+
+// ---- per line --------------------------------------------------------------
+
+/** The classification of one line. */
+export const SKIP = 0;
+/** parse, and run every rule; full redaction */
+export const PARSE_ALL = 1;
+/** parse a plain raw event: run only `rules` (maybe none); redaction only if `redact` */
+export const PARSE_PLAIN = 2;
+
+const Q = 0x22;
+const BS = 0x5c;
+
+const P_HEAD = Buffer.from('{"kind":"Event","apiVersion":"audit.k8s.io/v1');
+const P_V1 = Buffer.from('","level":"');
+const P_BETA = Buffer.from('beta1","level":"');
+const P_ALPHA = Buffer.from('alpha1","level":"');
+const P_ID = Buffer.from(',"auditID":"');
+const P_STAGE = Buffer.from(',"stage":"');
+const P_URI = Buffer.from(',"requestURI":"');
+const P_VERB = Buffer.from(',"verb":"');
+
+function startsAt(buf: Buffer, at: number, end: number, p: Buffer): boolean {
+  const n = p.length;
+  if (at + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[at + i] !== p[i]) return false;
+  return true;
+}
+
+/** End of a string starting at `at` that has no quote or control character before `limit`, scanning at most `max` bytes; -1 otherwise. */
+function shortString(buf: Buffer, at: number, e: number, max: number): number {
+  const stop = Math.min(e, at + max);
+  for (let i = at; i < stop; i++) {
+    const c = buf[i]!;
+    if (c === Q) return i;
+    if (c < 0x20) return -1;
+  }
+  return -1;
+}
+
+const STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'];
+const STAGE_BYTES = STAGES.map((x) => Buffer.from(x));
+
+/** The stage value buf[p..q) as a string, without allocating for the four stages. */
+function stageAt(buf: Buffer, p: number, q: number): string {
+  const n = q - p;
+  for (let k = 0; k < STAGES.length; k++) {
+    const b = STAGE_BYTES[k]!;
+    if (b.length !== n) continue;
+    let i = 0;
+    while (i < n && buf[p + i] === b[i]) i++;
+    if (i === n) return STAGES[k]!;
+  }
+  return buf.toString('utf8', p, q);
+}
+
+/**
+ * Classifies the lines of one searched block. Call `setBlock` with the
+ * block's hits, then `classify` for its lines in order (lines outside the
+ * block, or straddling its ends, are parsed).
+ */
+const NO_HITS = new Uint32Array(0);
+const NO_RULES: number[] = [];
+/** lines with more escapes than this are parsed */
+const MAX_ESCAPES = 512;
+/** bytes searched at a time */
+const STRETCH = 128 << 10;
+
+export class LineClassifier {
+  private hits: Uint32Array = NO_HITS;
+  /** block position of the hits' position 0 */
+  private hitsBase = 0;
+  private hit = 0;
+  private search: ((from: number, to: number) => Uint32Array) | null = null;
+  private bytes: Uint8Array | null = null;
+  /** the block is searched up to here (block position) */
+  private searched = 0;
+  private blockStart = 0;
+  private blockEnd = 0;
+  private readonly kinds: Uint16Array;
+  private readonly rulesOf: Int32Array[];
+  private readonly stamp: Int32Array;
+  private stampGen = 0;
+  private readonly sensitive: Uint8Array;
+  /** backslash positions of the current line (in buf) */
+  private readonly bs = new Int32Array(MAX_ESCAPES);
+  private nbs = 0;
+  /** results of the last classify: the rules that may match (ascending) */
+  rules: number[] = NO_RULES;
+  redact = true;
+  id = '';
+  stage = '';
+  rrt: string | undefined = undefined;
+  sts: string | undefined = undefined;
+  /** parsed events of this line need no rule, only the detectors */
+  detOnly = false;
+  /** the detectors read this event's bodies (pods, secrets, TokenRequests) */
+  detBody = false;
+
+  constructor(readonly plan: PrefilterPlan) {
+    this.kinds = Uint16Array.from(plan.kinds);
+    this.rulesOf = plan.rulesOf.map((r) => Int32Array.from(r));
+    this.stamp = new Int32Array(plan.ruleCount);
+    this.sensitive = plan.sensitive;
+  }
+
+  /** The block the next lines come from: its input offsets and its sorted hits (`start << 6 | literal`). */
+  setBlock(start: number, end: number, hits: Uint32Array): void {
+    this.blockStart = start;
+    this.blockEnd = end;
+    this.hits = hits;
+    this.hitsBase = 0;
+    this.hit = 0;
+    this.search = null;
+    this.searched = end - start;
+  }
+
+  /**
+   * The same, searching the block a stretch at a time as lines come (so the
+   * bytes are still in the cache when their lines are classified): `search(from, to)`
+   * returns the hits of bytes[from..to) relative to `from`.
+   */
+  setLazyBlock(start: number, bytes: Uint8Array, search: (from: number, to: number) => Uint32Array): void {
+    this.blockStart = start;
+    this.blockEnd = start + bytes.length;
+    this.bytes = bytes;
+    this.search = search;
+    this.searched = 0;
+    this.hits = NO_HITS;
+    this.hitsBase = 0;
+    this.hit = 0;
+  }
+
+  private advance(rel: number, need: number): void {
+    const n = this.bytes!.length;
+    const from = Math.max(this.searched, rel);
+    let to = Math.max(need, from + STRETCH);
+    if (to < n) {
+      const i = this.bytes!.indexOf(0x0a, to);
+      to = i < 0 ? n : i + 1;
+    } else to = n;
+    this.hits = this.search!(from, to);
+    this.hitsBase = from;
+    this.hit = 0;
+    this.searched = to;
+  }
+
+  /**
+   * The line buf[s..e) (trimmed, starting with `{` or `[`) at input offset `offset`:
+   * SKIP, PARSE_ALL or PARSE_PLAIN, with `rules`, `redact`, `id`, `stage`, … set.
+   * Everything it needs to know about the line's bytes beyond its first hundred
+   * comes from the block's search hits, so it calls nothing native per line.
+   */
+  classify(buf: Buffer, s: number, e: number, offset: number): number {
+    const rel = offset - this.blockStart;
+    const relEnd = rel + (e - s);
+    if (rel < 0 || offset + (e - s) > this.blockEnd) return PARSE_ALL;
+    if (relEnd > this.searched) this.advance(rel, relEnd);
+    const hits = this.hits;
+    const hb = this.hitsBase;
+    let h = this.hit;
+    while (h < hits.length && (hits[h]! >>> 6) + hb < rel) h++;
+    let flags = 0;
+    let ids = 0;
+    let stages = 0;
+    let verbs = 0;
+    let verbAt = -1;
+    let rrtAt = -1;
+    let rrts = 0;
+    let stsAt = -1;
+    let stss = 0;
+    const gen = ++this.stampGen;
+    let rules = NO_RULES;
+    const bs = this.bs;
+    let nbs = 0;
+    const kinds = this.kinds;
+    const shift = s - rel;
+    for (; h < hits.length; h++) {
+      const v = hits[h]!;
+      const pos = (v >>> 6) + hb;
+      if (pos >= relEnd) break;
+      const lit = v & 63;
+      const k = kinds[lit]!;
+      flags |= k;
+      if (k === K_BS) {
+        if (nbs < MAX_ESCAPES) bs[nbs] = pos + shift;
+        nbs++;
+        continue;
+      }
+      if (k & K_RULE) {
+        const rs = this.rulesOf[lit]!;
+        for (let i = 0; i < rs.length; i++) {
+          const r = rs[i]!;
+          if (this.stamp[r] !== gen) {
+            this.stamp[r] = gen;
+            if (rules === NO_RULES) rules = [];
+            rules.push(r);
+          }
+        }
+      }
+      if (k & K_AUDITID) ids++;
+      if (k & K_STAGE) stages++;
+      if (k & K_VERB) {
+        verbs++;
+        verbAt = pos + shift;
+      }
+      if (k & K_RRT) {
+        rrts++;
+        rrtAt = pos + shift;
+      }
+      if (k & K_STS) {
+        stss++;
+        stsAt = pos + shift;
+      }
+    }
+    this.hit = h;
+    this.rules = rules;
+    this.nbs = nbs;
+    if (flags & K_BLOCK || ids !== 1 || stages !== 1 || verbs !== 1 || nbs > MAX_ESCAPES) return PARSE_ALL;
+    // the verb: a non-empty string (else the event is rejected)
+    if (buf[verbAt + 6] !== 0x3a || buf[verbAt + 7] !== Q || buf[verbAt + 8] === Q) return PARSE_ALL;
+    if (!this.plainPrefix(buf, s, e)) return PARSE_ALL;
+    if (nbs > 0 && !this.escapesHarmless(buf, e)) return PARSE_ALL;
+    if (rules.length > 1) rules.sort((a, b) => a - b);
+    this.redact = (flags & K_REDACT) !== 0;
+    if (this.redact && this.plan.redactSensitive) {
+      // redaction may write a rule literal: every rule may match
+      rules = [];
+      for (let r = 0; r < this.plan.ruleCount; r++) rules.push(r);
+      this.rules = rules;
+      this.detOnly = false;
+      this.detBody = true;
+      return PARSE_PLAIN;
+    }
+    this.detOnly = rules.length === 0;
+    this.detBody = (flags & K_DETBODY) !== 0;
+    if (rules.length > 0) return PARSE_PLAIN;
+    if (this.plan.detectors && flags & K_DET) return PARSE_PLAIN;
+    // redaction would change something: parse, so that it is done and counted as before
+    if (this.redact) return PARSE_PLAIN;
+    if (this.plan.detectors) {
+      if (rrts > 1 || stss > 1) return PARSE_ALL;
+      const rrt = rrts === 1 ? this.timestamp(buf, rrtAt, e, 26) : undefined;
+      const sts = stss === 1 ? this.timestamp(buf, stsAt, e, 16) : undefined;
+      if (rrt === null || sts === null) return PARSE_ALL;
+      this.rrt = rrt;
+      this.sts = sts;
+    }
+    return SKIP;
+  }
+
+  /** Is there a backslash in buf[a..b)? */
+  private hasBackslash(a: number, b: number): boolean {
+    const bs = this.bs;
+    for (let i = 0; i < this.nbs; i++) {
+      const p = bs[i]!;
+      if (p >= a && p < b) return true;
+    }
+    return false;
+  }
+
+  /** The string value after the key at `at` (key length `klen` with quotes), or null when it is not a plain string. */
+  private timestamp(buf: Buffer, at: number, e: number, klen: number): string | null {
+    let p = at + klen;
+    if (buf[p] !== 0x3a || buf[p + 1] !== Q) return null;
+    p += 2;
+    const q = shortString(buf, p, e, 64);
+    if (q < 0 || this.hasBackslash(p, q)) return null;
+    return buf.toString('latin1', p, q);
+  }
+
+  /** Parses the fixed head of a plain raw event up to its stage, setting `id` and `stage`. */
+  private plainPrefix(buf: Buffer, s: number, e: number): boolean {
+    if (!startsAt(buf, s, e, P_HEAD)) return false;
+    let p = s + P_HEAD.length;
+    if (startsAt(buf, p, e, P_V1)) p += P_V1.length;
+    else if (startsAt(buf, p, e, P_BETA)) p += P_BETA.length;
+    else if (startsAt(buf, p, e, P_ALPHA)) p += P_ALPHA.length;
+    else return false;
+    let q = shortString(buf, p, e, 64); // level
+    if (q < 0) return false;
+    p = q + 1;
+    if (!startsAt(buf, p, e, P_ID)) return false;
+    p += P_ID.length;
+    q = shortString(buf, p, e, 256);
+    if (q < 0) return false;
+    const idStart = p;
+    const idEnd = q;
+    p = q + 1;
+    if (!startsAt(buf, p, e, P_STAGE)) return false;
+    p += P_STAGE.length;
+    q = shortString(buf, p, e, 64);
+    if (q < 0) return false;
+    if (this.nbs > 0 && this.hasBackslash(s, q)) return false;
+    let ascii = true;
+    for (let i = idStart; i < idEnd; i++) if (buf[i]! > 0x7e) ascii = false;
+    this.id = ascii ? (buf as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(idStart, idEnd) : buf.toString('utf8', idStart, idEnd);
+    this.stage = stageAt(buf, p, q);
+    return true;
+  }
+
+  /** Do the line's escapes decode to characters no literal holds? (false for an invalid escape: the parser will say.) */
+  private escapesHarmless(buf: Buffer, e: number): boolean {
+    const sens = this.sensitive;
+    const bs = this.bs;
+    let next = -1; // an escaped backslash is itself a hit: skip it
+    for (let i = 0; i < this.nbs; i++) {
+      const p = bs[i]!;
+      if (p < next) continue;
+      const c = buf[p + 1];
+      let d: number;
+      next = p + 2;
+      switch (c) {
+        case 0x22: d = 0x22; break; // \"
+        case 0x5c: d = 0x5c; break; // \\
+        case 0x2f: d = 0x2f; break; // \/
+        case 0x62: case 0x66: case 0x6e: case 0x72: case 0x74: d = 0; break; // control characters
+        case 0x75: {
+          if (p + 6 > e) return false;
+          d = 0;
+          for (let k = 2; k < 6; k++) {
+            const x = buf[p + k]!;
+            const v = x >= 0x30 && x <= 0x39 ? x - 0x30 : x >= 0x61 && x <= 0x66 ? x - 0x57 : x >= 0x41 && x <= 0x46 ? x - 0x37 : -1;
+            if (v < 0) return false;
+            d = d * 16 + v;
+          }
+          next = p + 6;
+          break;
+        }
+        default:
+          return false;
+      }
+      if (d < 128 && sens[d]) return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,634 @@
+/**
+ * Finds every occurrence of a set of short ASCII literals in a block of bytes,
+ * each literal case-sensitive or ASCII-case-insensitive, in one pass.
+ *
+ * The kernel is the "Teddy" algorithm of Hyperscan (also in Rust's
+ * aho-corasick crate), written here directly as WebAssembly SIMD: each
+ * literal has a three-byte fingerprint and one of 8 buckets; for every 16
+ * input positions two `i8x16.swizzle` table look-ups per fingerprint byte
+ * (low and high nibble) give, per position, the buckets whose fingerprint
+ * may start there. Candidates are then verified byte by byte, so the answer
+ * is exact whatever the fingerprints: a poor choice only costs time. ASCII
+ * case folding maps `A`-`Z` to `a`-`z` and nothing else, as the Sigma
+ * matcher does for ASCII literals.
+ *
+ * Node has no SIMD of its own; the module is a few hundred bytes assembled
+ * below (no toolchain, no dependency). When WebAssembly SIMD is missing the
+ * same results come from `Buffer.indexOf` (see `JsSearch`), slower.
+ *
+ * Results: sorted `Uint32Array` of `start << 6 | literal index`, so at most
+ * 64 literals and 64 MiB per block.
+ */
+
+export interface SearchLiteral {
+  /** ASCII text; for case-insensitive literals, lowercase */
+  text: string;
+  caseInsensitive: boolean;
+}
+
+export const MAX_LITERALS = 64;
+
+import { setFlagsFromString } from 'node:v8';
+
+// The WebAssembly JS API, as much of it as is used (lib "ES2022" does not declare it).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+type WasmModule = object;
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory: new (d: { initial: number }) => WasmMemory;
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+export const MAX_BLOCK = 1 << 26;
+
+export interface LiteralSearch {
+  readonly literals: readonly SearchLiteral[];
+  /** A writable view of at least `n` bytes where the next block to search goes. */
+  input(n: number): Uint8Array;
+  /** Searches input[0..n); the result is valid until the next call. */
+  run(n: number): Uint32Array;
+  /** Searches input[from..to), positions relative to `from` (literals never span a newline, so cut after one). */
+  runRange(from: number, to: number): Uint32Array;
+}
+
+function checkLiterals(lits: readonly SearchLiteral[]): void {
+  if (lits.length > MAX_LITERALS) throw new Error(`at most ${MAX_LITERALS} literals`);
+  for (const l of lits) {
+    if (l.text.length === 0) throw new Error('empty literal');
+    for (let i = 0; i < l.text.length; i++) {
+      const c = l.text.charCodeAt(i);
+      if (c > 127) throw new Error(`literal ${JSON.stringify(l.text)} is not ASCII`);
+      if (l.caseInsensitive && c >= 65 && c <= 90) throw new Error(`case-insensitive literal ${JSON.stringify(l.text)} must be lowercase`);
+    }
+  }
+}
+
+// ---- a tiny WebAssembly assembler ---------------------------------------
+
+function uleb(n: number, out: number[]): void {
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+}
+
+function sleb(n: number, out: number[]): void {
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function section(id: number, body: number[], out: number[]): void {
+  out.push(id);
+  uleb(body.length, out);
+  out.push(...body);
+}
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+/** Emits instructions by name; locals by index. */
+class Code {
+  readonly b: number[] = [];
+  op(...bytes: number[]): this {
+    this.b.push(...bytes);
+    return this;
+  }
+  simd(op: number, ...imm: number[]): this {
+    this.b.push(0xfd);
+    uleb(op, this.b);
+    this.b.push(...imm);
+    return this;
+  }
+  get(i: number): this {
+    this.b.push(0x20);
+    uleb(i, this.b);
+    return this;
+  }
+  set(i: number): this {
+    this.b.push(0x21);
+    uleb(i, this.b);
+    return this;
+  }
+  tee(i: number): this {
+    this.b.push(0x22);
+    uleb(i, this.b);
+    return this;
+  }
+  i32(n: number): this {
+    this.b.push(0x41);
+    sleb(n | 0, this.b);
+    return this;
+  }
+  /** memarg: align (log2), offset */
+  mem(op: number, align: number, offset = 0): this {
+    this.b.push(op);
+    uleb(align, this.b);
+    uleb(offset, this.b);
+    return this;
+  }
+  vmem(op: number, offset = 0): this {
+    this.b.push(0xfd);
+    uleb(op, this.b);
+    uleb(0, this.b); // align 1: unaligned loads are fine
+    uleb(offset, this.b);
+    return this;
+  }
+}
+
+// opcodes
+const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, VOID = 0x40;
+const I32_LOAD = 0x28, I32_LOAD8_U = 0x2d, I32_STORE = 0x36;
+const I32_EQZ = 0x45, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_S = 0x4a, I32_GT_U = 0x4b, I32_GE_U = 0x4f, I32_LT_S = 0x48;
+const I32_CTZ = 0x68, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73, I32_SHL = 0x74, I32_SHR_U = 0x76;
+// SIMD
+const V_LOAD = 0x00, V_STORE = 0x0b, SWIZZLE = 0x0e, SPLAT = 0x0f, I8_EQ = 0x23, V_AND = 0x4e, BITMASK = 0x64, I16_SHR_U = 0x8d;
+
+/** Memory layout (byte addresses). */
+const RESUME = 0; // i32: where the next call must continue (n when done)
+const SCRATCH = 16; // 16 bytes: the candidate lanes of one step
+const TAB = 64; // LO0 HI0 LO1 HI1 LO2 HI2, 16 bytes each
+const BUCKETS = TAB + 96; // u32 x 9: first literal of each bucket, and the end
+const LITS = TAB + 144; // 16 bytes per literal: bytes ptr, len, fingerprint offset, ci
+const LIT_BYTES = LITS + 16 * MAX_LITERALS;
+const OUT = 4096; // output u32s; input follows
+
+function buildModule(): Uint8Array {
+  // params: 0 inPtr, 1 n, 2 i, 3 outCap ; locals below
+  const P_IN = 0, P_N = 1, P_I = 2, P_CAP = 3;
+  const L_COUNT = 4, L_BITS = 5, L_J = 6, L_B = 7, L_P = 8, L_K = 9, L_KEND = 10, L_REC = 11, L_START = 12, L_LEN = 13, L_Q = 14, L_A = 15, L_CI = 16, L_LITP = 17, L_BK = 18, L_LIMIT = 19;
+  const V_LO0 = 20, V_HI0 = 21, V_LO1 = 22, V_HI1 = 23, V_LO2 = 24, V_HI2 = 25, V_NIB = 26, V_ZERO = 27, V_V = 28, V_M = 29;
+  const c = new Code();
+  // load tables
+  const tabs = [V_LO0, V_HI0, V_LO1, V_HI1, V_LO2, V_HI2];
+  tabs.forEach((v, k) => c.i32(0).vmem(V_LOAD, TAB + 16 * k).set(v));
+  c.i32(0x0f).simd(SPLAT).set(V_NIB);
+  c.i32(0).simd(SPLAT).set(V_ZERO);
+  // limit = outCap - 16 * (number of literals): room for one whole step of matches
+  c.get(P_CAP).i32(0).mem(I32_LOAD, 2, BUCKETS + 32).i32(16).op(I32_MUL).op(I32_SUB).set(L_LIMIT);
+  c.op(BLOCK, VOID); // $done
+  c.op(LOOP, VOID); // $step
+  // if i >= n: done
+  c.get(P_I).get(P_N).op(I32_GE_U).op(BR_IF, 1);
+  // if count > limit: stop here, resume at i
+  c.get(L_COUNT).get(L_LIMIT).op(I32_GT_S).op(IF, VOID).i32(RESUME).get(P_I).mem(I32_STORE, 2).get(L_COUNT).op(RETURN).op(END);
+  // m = AND over the three fingerprint bytes of (LO[nibble lo] & HI[nibble hi])
+  const lookup = (off: number, lo: number, hi: number, first: boolean) => {
+    c.get(P_IN).get(P_I).op(I32_ADD).vmem(V_LOAD, off).set(V_V);
+    c.get(lo).get(V_V).get(V_NIB).simd(V_AND).simd(SWIZZLE);
+    // high nibble: a 16-bit shift is one instruction on x86 (an 8-bit one is several); the mask drops what crossed lanes
+    c.get(hi).get(V_V).i32(4).simd(I16_SHR_U).get(V_NIB).simd(V_AND).simd(SWIZZLE);
+    c.simd(V_AND);
+    if (!first) c.get(V_M).simd(V_AND);
+    c.set(V_M);
+  };
+  lookup(0, V_LO0, V_HI0, true);
+  lookup(1, V_LO1, V_HI1, false);
+  lookup(2, V_LO2, V_HI2, false);
+  // bits = lanes where m != 0
+  c.get(V_M).get(V_ZERO).simd(I8_EQ).simd(BITMASK).i32(0xffff).op(I32_XOR).tee(L_BITS);
+  c.op(IF, VOID);
+  c.i32(SCRATCH).get(V_M).vmem(V_STORE);
+  c.op(LOOP, VOID); // $bits
+  {
+    c.get(L_BITS).op(I32_CTZ).set(L_J);
+    c.get(L_BITS).get(L_BITS).i32(1).op(I32_SUB).op(I32_AND).set(L_BITS);
+    c.get(L_J).mem(I32_LOAD8_U, 0, SCRATCH).set(L_B);
+    c.get(P_I).get(L_J).op(I32_ADD).set(L_P);
+    c.op(LOOP, VOID); // $buckets: while b != 0
+    {
+      c.get(L_B).op(I32_CTZ).set(L_BK);
+      c.get(L_B).get(L_B).i32(1).op(I32_SUB).op(I32_AND).set(L_B);
+      c.get(L_BK).i32(2).op(I32_SHL).tee(L_K).mem(I32_LOAD, 2, BUCKETS).set(L_KEND); // temp: start index
+      c.get(L_K).mem(I32_LOAD, 2, BUCKETS + 4).set(L_K); // temp: end index
+      // swap: K = start, KEND = end
+      c.get(L_KEND).get(L_K).set(L_KEND).set(L_K);
+      c.op(BLOCK, VOID); // $litsDone
+      c.op(LOOP, VOID); // $lits
+      {
+        c.get(L_K).get(L_KEND).op(I32_GE_U).op(BR_IF, 1);
+        c.get(L_K).i32(4).op(I32_SHL).i32(LITS).op(I32_ADD).set(L_REC);
+        c.get(L_REC).mem(I32_LOAD, 2, 0).set(L_LITP);
+        c.get(L_REC).mem(I32_LOAD, 2, 4).set(L_LEN);
+        c.get(L_REC).mem(I32_LOAD, 2, 12).set(L_CI);
+        c.get(L_P).get(L_REC).mem(I32_LOAD, 2, 8).op(I32_SUB).set(L_START);
+        // start >= 0 && start + len <= n
+        c.op(BLOCK, VOID); // $nomatch
+        c.get(L_START).i32(0).op(I32_LT_S).op(BR_IF, 0);
+        c.get(L_START).get(L_LEN).op(I32_ADD).get(P_N).op(I32_GT_U).op(BR_IF, 0);
+        c.i32(0).set(L_Q);
+        c.op(LOOP, VOID); // $cmp
+        {
+          c.get(L_Q).get(L_LEN).op(I32_GE_U);
+          c.op(IF, VOID);
+          {
+            // a match: out[count++] = start << 6 | k
+            c.get(L_COUNT).i32(2).op(I32_SHL).get(L_START).i32(6).op(I32_SHL).get(L_K).op(I32_OR).mem(I32_STORE, 2, OUT);
+            c.get(L_COUNT).i32(1).op(I32_ADD).set(L_COUNT);
+            c.op(BR, 2); // leave $nomatch (out of $cmp's if, $cmp)
+          }
+          c.op(END);
+          c.get(P_IN).get(L_START).op(I32_ADD).get(L_Q).op(I32_ADD).mem(I32_LOAD8_U, 0).set(L_A);
+          // fold A-Z when case-insensitive: if ci && a - 65 < 26: a |= 32
+          c.get(L_CI).op(IF, VOID);
+          c.get(L_A).i32(65).op(I32_SUB).i32(26).op(I32_LT_U).op(IF, VOID).get(L_A).i32(32).op(I32_OR).set(L_A).op(END);
+          c.op(END);
+          c.get(L_A).get(L_LITP).get(L_Q).op(I32_ADD).mem(I32_LOAD8_U, 0).op(I32_NE).op(BR_IF, 1); // mismatch: leave $nomatch
+          c.get(L_Q).i32(1).op(I32_ADD).set(L_Q);
+          c.op(BR, 0);
+        }
+        c.op(END); // $cmp
+        c.op(END); // $nomatch
+        c.get(L_K).i32(1).op(I32_ADD).set(L_K);
+        c.op(BR, 0);
+      }
+      c.op(END); // $lits
+      c.op(END); // $litsDone
+      c.get(L_B).op(I32_EQZ).op(I32_EQZ).op(BR_IF, 0);
+    }
+    c.op(END); // $buckets
+    c.get(L_BITS).op(I32_EQZ).op(I32_EQZ).op(BR_IF, 0);
+  }
+  c.op(END); // $bits
+  c.op(END); // if bits
+  c.get(P_I).i32(16).op(I32_ADD).set(P_I);
+  c.op(BR, 0);
+  c.op(END); // $step
+  c.op(END); // $done
+  c.i32(RESUME).get(P_N).mem(I32_STORE, 2);
+  c.get(L_COUNT);
+  c.op(END);
+
+  const body: number[] = [];
+  // locals: 16 i32 (4..19), 10 v128 (20..29)
+  const locals: number[] = [];
+  uleb(2, locals);
+  uleb(16, locals);
+  locals.push(I32);
+  uleb(10, locals);
+  locals.push(V128);
+  const fn = [...locals, ...c.b];
+  uleb(fn.length, body);
+  body.push(...fn);
+
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  // type: (i32 i32 i32 i32) -> i32
+  section(1, [1, 0x60, 4, I32, I32, I32, I32, 1, I32], out);
+  // import env.mem memory min 1
+  const imp: number[] = [1];
+  const str = (s: string) => {
+    uleb(s.length, imp);
+    for (const ch of s) imp.push(ch.charCodeAt(0));
+  };
+  str('env');
+  str('mem');
+  imp.push(0x02, 0x00, 1);
+  section(2, imp, out);
+  section(3, [1, 0], out);
+  const exp: number[] = [1];
+  uleb(4, exp);
+  for (const ch of 'scan') exp.push(ch.charCodeAt(0));
+  exp.push(0x00, 0);
+  section(7, exp, out);
+  const code: number[] = [1, ...body];
+  section(10, code, out);
+  return new Uint8Array(out);
+}
+
+let compiled: WasmModule | null | undefined;
+function wasmModule(): WasmModule | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    const bytes = buildModule();
+    if (WA && WA.validate(bytes)) {
+      // The kernel runs as one long call per block, and V8 moves a running WebAssembly
+      // function to optimised code only at its next call: compile it optimised from
+      // the start (a few hundred bytes, so that costs nothing).
+      setFlagsFromString('--no-liftoff');
+      try {
+        compiled = new WA.Module(bytes);
+      } finally {
+        setFlagsFromString('--liftoff');
+      }
+    } else compiled = null;
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** True when the SIMD kernel can run here. */
+export function simdAvailable(): boolean {
+  return wasmModule() !== null;
+}
+
+// ---- fingerprints and buckets -------------------------------------------
+
+/**
+ * Chooses each literal's fingerprint (3 consecutive bytes) and bucket so that
+ * few input positions become candidates: trigram counts of a sample of the
+ * input estimate how often a bucket's nibble masks accept a position, and
+ * literals are placed greedily where they add the least verification work.
+ * Without a sample, a rough byte-frequency table of JSON logs stands in.
+ */
+interface Plan {
+  fp: number; // fingerprint offset in the literal
+  bucket: number;
+}
+
+interface Trigrams {
+  keys: Uint32Array; // b0 << 16 | b1 << 8 | b2
+  counts: Float64Array;
+  /** without a sample: byte weights, positions independent */
+  weights?: Float64Array;
+}
+
+function trigramsOf(sample: Uint8Array | undefined): Trigrams {
+  if (!sample || sample.length < 4096) {
+    // no sample: independent bytes with JSON-ish frequencies
+    const w = new Float64Array(256).fill(0.2);
+    const common = '"aeiorstnlcdu:,/.-_0123456789mpgkvbyhfASCDEIKMNPRT{}[]';
+    for (let i = 0; i < common.length; i++) w[common.charCodeAt(i)] = 60 - i;
+    return { keys: new Uint32Array(0), counts: new Float64Array(0), weights: w };
+  }
+  const m = new Map<number, number>();
+  const n = Math.min(sample.length, 1 << 18);
+  let k = (sample[0]! << 8) | sample[1]!;
+  for (let i = 2; i < n; i++) {
+    k = ((k << 8) | sample[i]!) & 0xffffff;
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  // the rare tail barely matters to the estimate; keep the estimate cheap
+  const entries = [...m.entries()].sort((x, y) => y[1] - x[1]).slice(0, 6000);
+  return { keys: Uint32Array.from(entries.map((e) => e[0])), counts: Float64Array.from(entries.map((e) => e[1])) };
+}
+
+/** Per fingerprint position: a 16-bit set of low nibbles and one of high nibbles. */
+type Masks = [number, number, number, number, number, number];
+
+function litMasks(l: SearchLiteral, fp: number): Masks {
+  const m: Masks = [0, 0, 0, 0, 0, 0];
+  for (let pos = 0; pos < 3; pos++) {
+    const at = fp + pos;
+    if (at >= l.text.length) {
+      m[2 * pos] = 0xffff;
+      m[2 * pos + 1] = 0xffff;
+      continue;
+    }
+    const ch = l.text.charCodeAt(at);
+    const add = (b: number) => {
+      m[2 * pos] |= 1 << (b & 15);
+      m[2 * pos + 1] |= 1 << (b >> 4);
+    };
+    add(ch);
+    if (l.caseInsensitive && ch >= 97 && ch <= 122) add(ch - 32);
+  }
+  return m;
+}
+
+function rate(t: Trigrams, m: Masks): number {
+  if (t.weights) {
+    let r = 1;
+    for (let pos = 0; pos < 3; pos++) {
+      let sum = 0;
+      for (let b = 0; b < 256; b++) if ((m[2 * pos]! >> (b & 15)) & 1 && (m[2 * pos + 1]! >> (b >> 4)) & 1) sum += t.weights[b]!;
+      r *= sum;
+    }
+    return r;
+  }
+  let r = 0;
+  const { keys, counts } = t;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const b0 = k >>> 16, b1 = (k >>> 8) & 255, b2 = k & 255;
+    if (
+      (m[0] >> (b0 & 15)) & 1 && (m[1] >> (b0 >> 4)) & 1 &&
+      (m[2] >> (b1 & 15)) & 1 && (m[3] >> (b1 >> 4)) & 1 &&
+      (m[4] >> (b2 & 15)) & 1 && (m[5] >> (b2 >> 4)) & 1
+    ) r += counts[i]!;
+  }
+  return r;
+}
+
+function plan(lits: readonly SearchLiteral[], sample: Uint8Array | undefined): Plan[] {
+  const t = trigramsOf(sample);
+  const windows = lits.map((l) => {
+    const ws: { fp: number; m: Masks; r: number }[] = [];
+    for (let fp = 0; fp <= Math.max(0, l.text.length - 3); fp++) {
+      const m = litMasks(l, fp);
+      ws.push({ fp, m, r: rate(t, m) });
+    }
+    ws.sort((a, b) => a.r - b.r || a.fp - b.fp);
+    return ws.slice(0, 4);
+  });
+  const order = lits.map((_, i) => i).sort((a, b) => windows[b]![0]!.r - windows[a]![0]!.r || a - b);
+  const buckets: { m: Masks; n: number; r: number }[] = Array.from({ length: 8 }, () => ({ m: [0, 0, 0, 0, 0, 0] as Masks, n: 0, r: 0 }));
+  const plans: Plan[] = lits.map(() => ({ fp: 0, bucket: 0 }));
+  for (const li of order) {
+    let best: { b: number; fp: number; m: Masks; r: number; cost: number } | null = null;
+    for (const w of windows[li]!) {
+      for (let b = 0; b < 8; b++) {
+        const bk = buckets[b]!;
+        const m = bk.m.map((x, i) => x | w.m[i]!) as Masks;
+        const r = bk.n === 0 ? w.r : rate(t, m);
+        // every candidate costs a step of work plus a check per literal of the bucket
+        const cost = r * (2 + bk.n + 1) - bk.r * (2 + bk.n);
+        if (!best || cost < best.cost) best = { b, fp: w.fp, m, r, cost };
+      }
+    }
+    const bk = buckets[best!.b]!;
+    bk.m = best!.m;
+    bk.r = best!.r;
+    bk.n++;
+    plans[li] = { fp: best!.fp, bucket: best!.b };
+  }
+  return plans;
+}
+
+// ---- the WebAssembly search ----------------------------------------------
+
+class WasmSearch implements LiteralSearch {
+  private memory: WasmMemory;
+  private scan: (inPtr: number, n: number, i: number, cap: number) => number;
+  private readonly inPtr: number;
+  private readonly outCap: number;
+  private out: Uint32Array;
+  /** literal index in the table (bucket order) → index in `literals` */
+  private readonly ids: Uint8Array;
+  private result: Uint32Array = new Uint32Array(1024);
+
+  constructor(readonly literals: readonly SearchLiteral[], mod: WasmModule, sample?: Uint8Array) {
+    this.outCap = 1 << 16;
+    this.inPtr = OUT + 4 * this.outCap;
+    this.memory = new WA!.Memory({ initial: Math.ceil((this.inPtr + (1 << 20)) / 65536) });
+    const inst = new WA!.Instance(mod, { env: { mem: this.memory } });
+    this.scan = inst.exports.scan as (inPtr: number, n: number, i: number, cap: number) => number;
+    this.out = new Uint32Array(this.memory.buffer, OUT, this.outCap);
+    const plans = plan(literals, sample);
+    const order = literals.map((_, i) => i).sort((a, b) => plans[a]!.bucket - plans[b]!.bucket || a - b);
+    this.ids = new Uint8Array(order);
+    const mem = new Uint8Array(this.memory.buffer);
+    const dv = new DataView(this.memory.buffer);
+    // nibble tables
+    for (let t = 0; t < 96; t++) mem[TAB + t] = 0;
+    const setByte = (pos: number, byte: number, bit: number) => {
+      mem[TAB + 32 * pos + (byte & 15)]! |= bit;
+      mem[TAB + 32 * pos + 16 + (byte >> 4)]! |= bit;
+    };
+    let bytePtr = LIT_BYTES;
+    const counts = new Array<number>(8).fill(0);
+    order.forEach((li, k) => {
+      const l = literals[li]!;
+      const p = plans[li]!;
+      const bit = 1 << p.bucket;
+      counts[p.bucket]!++;
+      for (let pos = 0; pos < 3; pos++) {
+        const at = p.fp + pos;
+        if (at >= l.text.length) {
+          for (let x = 0; x < 16; x++) {
+            mem[TAB + 32 * pos + x]! |= bit;
+            mem[TAB + 32 * pos + 16 + x]! |= bit;
+          }
+          continue;
+        }
+        const ch = l.text.charCodeAt(at);
+        setByte(pos, ch, bit);
+        if (l.caseInsensitive && ch >= 97 && ch <= 122) setByte(pos, ch - 32, bit);
+      }
+      const rec = LITS + 16 * k;
+      dv.setUint32(rec, bytePtr, true);
+      dv.setUint32(rec + 4, l.text.length, true);
+      dv.setUint32(rec + 8, p.fp, true);
+      dv.setUint32(rec + 12, l.caseInsensitive ? 1 : 0, true);
+      for (let x = 0; x < l.text.length; x++) mem[bytePtr + x] = l.text.charCodeAt(x);
+      bytePtr += l.text.length;
+    });
+    if (bytePtr > OUT) throw new Error('literals too long');
+    let acc = 0;
+    for (let b = 0; b < 8; b++) {
+      dv.setUint32(BUCKETS + 4 * b, acc, true);
+      acc += counts[b]!;
+    }
+    dv.setUint32(BUCKETS + 32, acc, true);
+  }
+
+  input(n: number): Uint8Array {
+    if (n > MAX_BLOCK) throw new Error(`block larger than ${MAX_BLOCK} bytes`);
+    const need = this.inPtr + n + 64;
+    if (need > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+      this.out = new Uint32Array(this.memory.buffer, OUT, this.outCap);
+    }
+    // the kernel reads up to 18 bytes past the end: make them zero (they are never a match)
+    new Uint8Array(this.memory.buffer, this.inPtr + n, 64).fill(0);
+    return new Uint8Array(this.memory.buffer, this.inPtr, n);
+  }
+
+  run(n: number): Uint32Array {
+    return this.runRange(0, n);
+  }
+
+  runRange(from: number, to: number): Uint32Array {
+    const n = to - from;
+    const base = this.inPtr + from;
+    const dv = new Uint32Array(this.memory.buffer, RESUME, 1);
+    let total = 0;
+    let i = 0;
+    let sorted = true;
+    let last = 0;
+    while (i < n) {
+      const cnt = this.scan(base, n, i, this.outCap);
+      if (total + cnt > this.result.length) {
+        const r = new Uint32Array(Math.max(this.result.length * 2, total + cnt));
+        r.set(this.result.subarray(0, total));
+        this.result = r;
+      }
+      const out = this.out;
+      const res = this.result;
+      const ids = this.ids;
+      for (let x = 0; x < cnt; x++) {
+        const v = out[x]!;
+        const packed = ((v & ~63) | ids[v & 63]!) >>> 0;
+        if (packed < last) sorted = false;
+        last = packed;
+        res[total++] = packed;
+      }
+      i = dv[0]!;
+    }
+    const r = this.result.subarray(0, total);
+    if (!sorted) r.sort();
+    return r;
+  }
+}
+
+// ---- the fallback ----------------------------------------------------------
+
+/** Same results with Buffer.indexOf, for runtimes without WebAssembly SIMD (and as the tests' reference). */
+export class JsSearch implements LiteralSearch {
+  private buf = Buffer.alloc(1 << 16);
+  private lower = Buffer.alloc(0);
+  private readonly needles: Buffer[];
+
+  constructor(readonly literals: readonly SearchLiteral[]) {
+    checkLiterals(literals);
+    this.needles = literals.map((l) => Buffer.from(l.text, 'latin1'));
+  }
+
+  input(n: number): Uint8Array {
+    if (n > MAX_BLOCK) throw new Error(`block larger than ${MAX_BLOCK} bytes`);
+    if (this.buf.length < n) this.buf = Buffer.alloc(Math.max(n, this.buf.length * 2));
+    return this.buf.subarray(0, n);
+  }
+
+  run(n: number): Uint32Array {
+    return this.runRange(0, n);
+  }
+
+  runRange(from: number, to: number): Uint32Array {
+    const n = to - from;
+    const src = this.buf.subarray(from, to);
+    let lower: Buffer | null = null;
+    const out: number[] = [];
+    this.literals.forEach((l, k) => {
+      let hay: Buffer = src;
+      if (l.caseInsensitive) {
+        if (!lower) {
+          if (this.lower.length < n) this.lower = Buffer.alloc(Math.max(n, this.lower.length * 2));
+          lower = this.lower.subarray(0, n);
+          for (let i = 0; i < n; i++) {
+            const b = src[i]!;
+            lower[i] = b >= 65 && b <= 90 ? b | 32 : b;
+          }
+        }
+        hay = lower;
+      }
+      const needle = this.needles[k]!;
+      for (let p = hay.indexOf(needle, 0); p >= 0; p = hay.indexOf(needle, p + 1)) out.push(((p << 6) | k) >>> 0);
+    });
+    return Uint32Array.from(out).sort();
+  }
+}
+
+/**
+ * A searcher for these literals: the SIMD kernel when available (and not
+ * disabled with TOKENWATCH_NO_SIMD=1), else the fallback. `sample`, a piece
+ * of the input, helps choose rare fingerprints; results never depend on it.
+ */
+export function literalSearch(literals: readonly SearchLiteral[], sample?: Uint8Array): LiteralSearch {
+  checkLiterals(literals);
+  const mod = process.env.TOKENWATCH_NO_SIMD === '1' ? null : wasmModule();
+  if (mod && literals.length > 0) return new WasmSearch(literals, mod, sample);
+  return new JsSearch(literals);
+}

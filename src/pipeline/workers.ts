@@ -1,0 +1,398 @@
+/**
+ * Reading large regular files with several threads. The file is cut into
+ * blocks of lines (block.ts); worker threads claim blocks in order through a
+ * shared counter, read and prefilter them, and post compact results; the main
+ * thread consumes the results strictly in block order, so everything stateful
+ * (the stage judge, the detectors, correlations, the grouper) sees events in
+ * input order and the output is the same as with one thread. When the main
+ * thread would wait, it reads the next unclaimed block itself.
+ *
+ * Workers load no rules: lines that may match a rule come back as text and are
+ * decoded and matched here (they are few); lines that only the detectors need
+ * come back decoded, as the part of the event the detectors read
+ * (projectForDetectors). When a detector fires on such an event, the whole
+ * event is read again from the file and decoded here before the finding goes
+ * anywhere (`materialize`).
+ *
+ * Back-pressure: a worker does not claim a block more than WINDOW blocks ahead
+ * of the one being consumed, so memory stays bounded whatever the file size.
+ * A block that ends inside a multi-line document makes the main thread read
+ * on from that block's start by itself, to the end of the file.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { EventRecord, Place, Rejection, Source } from '../event/types.js';
+import { decodeRecord, type PickOptions } from '../formats/picker.js';
+import { redactEvent } from '../event/redact.js';
+import type { RuleSpec } from '../ruleset/rule-spec.js';
+import type { InputFile } from '../sources/inputs.js';
+import { BlockReader, FACT_ANNOTATIONS, FACT_EXTRA, FACT_WIDTH, OP_FACT, OP_OBJ, OP_REJECT, OP_SKIPPED, OP_TEXT, PIECE, STAGE_CODES, STAGE_NONE, type BlockResult } from './block.js';
+import type { Engine } from './engine.js';
+import { decodeInto, matchRules, matchRulesIn, sourceOf, type DecodeCounters } from './evaluate.js';
+import type { PrefilterPlan } from './line-classifier.js';
+import type { StageJudge } from './stage-judge.js';
+
+/** Files smaller than this are read by one thread. */
+export const MIN_PARALLEL_BYTES = 4 << 20;
+const BLOCK = 8 << 20;
+/** blocks a worker may be ahead of the main thread */
+const WINDOW = 6;
+
+export interface ParallelContext {
+  rules: RuleSpec[];
+  decode: PickOptions;
+  detectors: boolean;
+  keep: number;
+  judge: StageJudge<number[]>;
+  counters: DecodeCounters;
+  onReject(r: Rejection): void;
+  /** records decoded by any thread */
+  addRecords(n: number): void;
+  progress?(file: string, bytesRead: number, events: number): void;
+}
+
+/** A record whose event is the detectors' projection; `len`: the byte length of its line, to read it again. */
+export interface ProjectedRecord extends EventRecord {
+  t: number;
+  len: number;
+}
+
+const NO_MATCH: number[] = [];
+
+/** Is this input read in blocks by threads? A regular, uncompressed file of some size. */
+export function parallelizable(file: InputFile, minBytes = MIN_PARALLEL_BYTES): boolean {
+  if (file.name === '-' || file.size === undefined || file.size < minBytes || file.size === 0) return false;
+  try {
+    const st = statSync(file.name);
+    if (!st.isFile()) return false;
+    const fd = openSync(file.name, 'r');
+    const b = Buffer.alloc(2);
+    readSync(fd, b, 0, 2, 0);
+    closeSync(fd);
+    return !(b[0] === 0x1f && b[1] === 0x8b);
+  } catch {
+    return false;
+  }
+}
+
+/** Puts the whole event back into a projected record (before a finding leaves the detectors). */
+export function materialize(rec: EventRecord, decode: PickOptions): void {
+  const p = rec as Partial<ProjectedRecord>;
+  if (p.len === undefined || p.len <= 0 || rec.source.offset === undefined) return;
+  const fd = openSync(rec.source.file, 'r');
+  try {
+    const b = Buffer.alloc(p.len);
+    readSync(fd, b, 0, p.len, rec.source.offset);
+    let whole: EventRecord['event'] | undefined;
+    decodeRecord({ text: b.toString('utf8'), place: { file: rec.source.file, line: rec.source.line, offset: rec.source.offset } }, {
+      event: (d) => {
+        whole ??= d.event;
+      },
+      reject: () => {},
+    }, decode);
+    if (whole) {
+      redactEvent(whole);
+      rec.event = whole;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  delete p.len;
+}
+
+interface Slot {
+  results: Map<number, BlockResult>;
+  wake: (() => void) | null;
+}
+
+/** The worker threads of one scan, and the reading of files through them. */
+export class ParallelReader {
+  private readonly workers: Worker[] = [];
+  private readonly ctl: Int32Array;
+  private readonly slots = new Map<number, Slot>();
+  private nextSlot = 0;
+  private readonly reader: BlockReader;
+  private failure: Error | null = null;
+  skippedLines = 0;
+
+  private readonly blockBytes: number;
+
+  constructor(private readonly x: ParallelContext, plan: PrefilterPlan, readers: number, private readonly engine: Engine, blockBytes = BLOCK) {
+    this.blockBytes = Math.max(4096, blockBytes);
+    this.ctl = new Int32Array(new SharedArrayBuffer(4 * 4 * 256));
+    const init = { plan, decode: x.decode, detectors: x.detectors, keep: x.keep, ctl: this.ctl.buffer, window: WINDOW };
+    this.reader = new BlockReader({ plan, decode: x.decode, detectors: x.detectors, keep: x.keep });
+    for (let i = 0; i < readers - 1; i++) {
+      const w = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init });
+      w.on('message', (m: { type: string; slot: number; r?: BlockResult; error?: string }) => {
+        if (m.type === 'block') {
+          const s = this.slots.get(m.slot);
+          if (!s) return;
+          s.results.set(m.r!.k, m.r!);
+          s.wake?.();
+        } else if (m.type === 'error') this.fail(new Error(m.error));
+      });
+      w.on('error', (e) => this.fail(e));
+      this.workers.push(w);
+    }
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const s of this.slots.values()) s.wake?.();
+  }
+
+  async close(): Promise<void> {
+    this.reader.close();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Reads one file through the workers and this thread; everything reaches the judge in input order. */
+  async scanFile(file: InputFile): Promise<number> {
+    const size = file.size!;
+    const B = this.blockBytes;
+    const nBlocks = Math.max(1, Math.ceil(size / B));
+    const slot = this.nextSlot++ % 256;
+    const base = 4 * slot;
+    Atomics.store(this.ctl, base, 0); // next block to claim
+    Atomics.store(this.ctl, base + 1, 0); // blocks consumed
+    Atomics.store(this.ctl, base + 2, 0); // abandoned
+    const s: Slot = { results: new Map(), wake: null };
+    this.slots.set(slot, s);
+    const task = { path: file.name, name: file.name, size, blockSize: B };
+    for (const w of this.workers) w.postMessage({ type: 'file', slot, nBlocks, ...task });
+    let line = 1;
+    try {
+      for (let k = 0; k < nBlocks; k++) {
+        let r = s.results.get(k);
+        while (!r) {
+          if (this.failure) throw this.failure;
+          // With the detectors on, this thread is the busy one (it runs them): it only waits.
+          const j = this.x.detectors && this.workers.length > 0 ? nBlocks : Atomics.add(this.ctl, base, 1);
+          if (j < nBlocks) {
+            // nothing to do but wait: read the next block here
+            s.results.set(j, this.reader.read({ ...task, k: j }));
+          } else {
+            await new Promise<void>((resolve) => {
+              s.wake = resolve;
+              if (s.results.has(k) || this.failure) resolve();
+            });
+            s.wake = null;
+          }
+          r = s.results.get(k);
+        }
+        s.results.delete(k);
+        if (!r.clean) {
+          // a document runs over the block's end: read on from its start here, to the end
+          Atomics.store(this.ctl, base + 2, 1);
+          Atomics.store(this.ctl, base, nBlocks);
+          this.sequential(file, r.start, line);
+          break;
+        }
+        this.consume(r, file.name, line);
+        line += r.lines;
+        Atomics.store(this.ctl, base + 1, k + 1);
+        Atomics.notify(this.ctl, base + 1);
+        this.x.progress?.(file.name, r.end, this.x.counters.events);
+      }
+    } finally {
+      Atomics.store(this.ctl, base + 2, 1);
+      Atomics.store(this.ctl, base, nBlocks);
+      Atomics.notify(this.ctl, base + 1);
+      this.slots.delete(slot);
+    }
+    return size;
+  }
+
+  /** The rest of a file from `start` (a line start outside any record), in this thread. */
+  private sequential(file: InputFile, start: number, line: number): void {
+    const fd = openSync(file.name, 'r');
+    try {
+      const splitter = this.engine.splitter(file.name, start, line);
+      const size = file.size!;
+      let pos = start;
+      const buf = Buffer.alloc(PIECE);
+      while (pos < size) {
+        const want = Math.min(size, (Math.floor(pos / PIECE) + 1) * PIECE) - pos;
+        const n = readSync(fd, buf, 0, want, pos);
+        if (n <= 0) break;
+        const chunk = buf.subarray(0, n);
+        this.engine.searchBlock(chunk, pos);
+        splitter.push(chunk);
+        pos += n;
+      }
+      splitter.end();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private consume(r: BlockResult, file: string, baseLine: number): void {
+    const x = this.x;
+    const judge = x.judge;
+    const det = x.detectors;
+    const cluster = x.decode.cluster;
+    const lightSource: Source = sourceOf({ file, line: 0 }, 'raw', cluster);
+    const objs = r.objs === '[]' ? [] : (JSON.parse(r.objs) as EventRecord['event'][]);
+    const ids = r.ids;
+    let ip = 0;
+    let li = 0;
+    let so = 0;
+    let ti = 0;
+    let rp = 0;
+    let oi = 0;
+    let ri = 0;
+    let fi = 0;
+    let fp = 0;
+    const S = r.strs;
+    const F = r.facts;
+    const op = r.op;
+    for (let i = 0; i < op.length; i++) {
+      switch (op[i]) {
+        case OP_SKIPPED: {
+          const len = r.idLen[li]!;
+          const id = len < 0 ? undefined : ids.slice(ip, ip + len);
+          if (len > 0) ip += len;
+          const code = r.stage[li]!;
+          const stage = code < STAGE_CODES.length ? STAGE_CODES[code] : code === STAGE_NONE ? undefined : r.stageOther[so++];
+          const t = r.st[li]!;
+          li++;
+          if (det) {
+            const rec = { event: { auditID: id, stage }, source: lightSource, t };
+            judge.offer(rec, NO_MATCH, t);
+          } else judge.offerNone(id, stage);
+          break;
+        }
+        case OP_TEXT: {
+          const off = r.tOff[ti]!;
+          const idx = r.tIdx[ti]!;
+          const place: Place = off >= 0 ? { file, line: baseLine + r.tLine[ti]! - 1, offset: off } : { file, line: baseLine + r.tLine[ti]! - 1, index: idx };
+          const plain = r.tPlain[ti] === 1;
+          const redact = r.tRedact[ti] === 1;
+          const n = r.tRules[rp++]!;
+          let cands: number[] | null = null;
+          if (n >= 0) {
+            cands = [];
+            for (let q = 0; q < n; q++) cands.push(r.tRules[rp++]!);
+          }
+          const text = r.texts[ti]!;
+          ti++;
+          x.addRecords(1);
+          const rules = x.rules;
+          const handlers = {
+            event: (rec: EventRecord) => {
+              const m = plain && cands ? (cands.length ? matchRulesIn(rules, rec, cands) : null) : matchRules(rules, rec);
+              if (det) judge.offer(rec, m ?? NO_MATCH);
+              else judge.offer(rec, m);
+            },
+            reject: x.onReject,
+          };
+          decodeInto({ text, place }, x.counters, handlers, x.decode, redact);
+          break;
+        }
+        case OP_OBJ: {
+          const off = r.oOff[oi]!;
+          const line = baseLine + r.oLine[oi]! - 1;
+          const source = sourceOf(off >= 0 ? { file, line, offset: off } : { file, line }, 'raw', cluster);
+          const t = r.ot[oi]!;
+          const len = r.oLen[oi]!;
+          const rec: EventRecord & { t: number; len?: number } = { event: objs[oi]!, source, t };
+          if (len > 0) rec.len = len;
+          oi++;
+          judge.offer(rec, NO_MATCH, t);
+          break;
+        }
+        case OP_FACT: {
+          const b = fi * FACT_WIDTH;
+          const str = (k: number): string | undefined => {
+            const v = F[b + k]!;
+            return v < 0 ? undefined : S[v];
+          };
+          const ev: EventRecord['event'] = {};
+          const idLen = r.fIdLen[fi]!;
+          if (idLen >= 0) {
+            ev.auditID = r.fIds.slice(fp, fp + idLen);
+            fp += idLen;
+          }
+          const stage = str(0);
+          if (stage !== undefined) ev.stage = stage;
+          const verb = str(1);
+          if (verb !== undefined) ev.verb = verb;
+          const username = str(2);
+          const nodes = F[b + 3]!;
+          if (username !== undefined || nodes >= 0 || F[b + 4]! >= 0 || F[b + 5]! >= 0 || F[b + 6]! >= 0) {
+            const user: NonNullable<EventRecord['event']['user']> = {};
+            if (username !== undefined) user.username = username;
+            if (nodes >= 0) user.groups = nodes === 1 ? ['system:nodes'] : [];
+            for (let k = 0; k < 3; k++) {
+              const v = str(4 + k);
+              if (v !== undefined) (user.extra ??= {})[FACT_EXTRA[k]!] = [v];
+            }
+            ev.user = user;
+          }
+          const imp = str(7);
+          if (imp !== undefined) ev.impersonatedUser = { username: imp };
+          const ip = str(8);
+          if (ip !== undefined) ev.sourceIPs = [ip];
+          const ua = str(9);
+          if (ua !== undefined) ev.userAgent = ua;
+          if (F[b + 10]! >= 0) {
+            const o: NonNullable<EventRecord['event']['objectRef']> = {};
+            const resource = str(11);
+            if (resource !== undefined) o.resource = resource;
+            const sub = str(12);
+            if (sub !== undefined) o.subresource = sub;
+            const ns = str(13);
+            if (ns !== undefined) o.namespace = ns;
+            const name = str(14);
+            if (name !== undefined) o.name = name;
+            ev.objectRef = o;
+          }
+          const code = r.fCode[fi]!;
+          if (!Number.isNaN(code)) ev.responseStatus = { code };
+          if (F[b + 15]! >= 0) {
+            const a: Record<string, string> = {};
+            for (let k = 0; k < FACT_ANNOTATIONS.length; k++) {
+              const v = str(16 + k);
+              if (v !== undefined) a[FACT_ANNOTATIONS[k]!] = v;
+            }
+            ev.annotations = a;
+          }
+          const off = r.fOff[fi]!;
+          const line = baseLine + r.fLine[fi]! - 1;
+          const source = sourceOf(off >= 0 ? { file, line, offset: off } : { file, line }, 'raw', cluster);
+          const t = r.ft[fi]!;
+          const rec: EventRecord & { t: number; len?: number } = { event: ev, source, t };
+          const len = r.fLen[fi]!;
+          if (len > 0) rec.len = len;
+          fi++;
+          judge.offer(rec, NO_MATCH, t);
+          break;
+        }
+        case OP_REJECT: {
+          const rj = r.rj[ri++];
+          if (rj) {
+            const place: Place = { file, line: baseLine + rj.line - 1, ...(rj.offset !== undefined ? { offset: rj.offset } : {}), ...(rj.index !== undefined ? { index: rj.index } : {}) };
+            x.onReject({ place, reason: rj.reason });
+          }
+          break;
+        }
+      }
+    }
+    addCounts(x.counters, r.counters);
+    x.addRecords(r.records);
+    this.skippedLines += r.skippedLines;
+  }
+}
+
+function addCounts(into: DecodeCounters, c: DecodeCounters): void {
+  into.events += c.events;
+  into.rejected += c.rejected;
+  into.empty += c.empty;
+  into.redacted += c.redacted;
+  for (const [k, v] of Object.entries(c.byFormat)) into.byFormat[k] = (into.byFormat[k] ?? 0) + v;
+}

@@ -1,0 +1,248 @@
+// The optimised scan (prefilter, worker threads) against the unoptimised one
+// (`--no-prefilter`, one thread) on generated logs and on logs made hostile on
+// purpose: the alerts (as NDJSON, in order) and every count of the summary must
+// be identical.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCluster, type GenerateOptions } from '../../bench/generate/index.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { DetectorSet, DETECTOR_IDS } from '../../src/detectors/detector-set.js';
+import { DetectorState } from '../../src/detectors/state.js';
+import { runScan, type ScanSummary } from '../../src/pipeline/scan.js';
+import { loadRuleSet, type RuleSet } from '../../src/ruleset/load.js';
+import { alertToNdjson } from '../../src/sinks/ndjson.js';
+import { expandInputs } from '../../src/sources/inputs.js';
+import { planPrefilter } from '../../src/pipeline/prefilter.js';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'formats');
+const SIGMAHQ = join(ROOT, '..', 'shared', 'sigma', 'kubernetes');
+
+/** A small deterministic PRNG. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generated(o: GenerateOptions): string[] {
+  const out: string[] = [];
+  for (const l of generateCluster(o)) out.push(l.line);
+  return out;
+}
+
+/** Lines of the envelope fixtures of every format, each made a single line when it is one JSON document. */
+function envelopeLines(): string[] {
+  const out: string[] = [];
+  for (const dir of readdirSync(FIXTURES)) {
+    if (dir.endsWith('.mjs')) continue;
+    for (const f of readdirSync(join(FIXTURES, dir))) {
+      const text = readFileSync(join(FIXTURES, dir, f), 'utf8');
+      try {
+        out.push(JSON.stringify(JSON.parse(text)));
+      } catch {
+        out.push(...text.split('\n').filter((l) => l.trim() !== ''));
+      }
+    }
+  }
+  return out;
+}
+
+/** Change the case of a random quoted value. */
+function recase(line: string, r: () => number): string {
+  const spots = [...line.matchAll(/":"([a-z][a-z:-]{2,40})"/g)];
+  if (spots.length === 0) return line;
+  const m = spots[Math.floor(r() * spots.length)]!;
+  const v = m[1]!;
+  const nv = r() < 0.5 ? v.toUpperCase() : v.replace(/[a-z]/g, (c) => (r() < 0.5 ? c.toUpperCase() : c));
+  return line.slice(0, m.index! + 3) + nv + line.slice(m.index! + 3 + v.length);
+}
+
+/** Write some characters of a random string (key or value) as \u escapes. */
+function escape(line: string, r: () => number): string {
+  const spots = [...line.matchAll(/"([A-Za-z][A-Za-z0-9.:/_-]{2,60})"/g)];
+  if (spots.length === 0) return line;
+  const m = spots[Math.floor(r() * spots.length)]!;
+  const v = m[1]!;
+  const nv = [...v].map((c) => (r() < 0.3 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c === '/' && r() < 0.3 ? '\\/' : c)).join('');
+  return line.slice(0, m.index! + 1) + nv + line.slice(m.index! + 1 + v.length);
+}
+
+function shuffleKeys(line: string, r: () => number): string {
+  const ev = JSON.parse(line) as Record<string, unknown>;
+  const keys = Object.keys(ev).sort(() => r() - 0.5);
+  const o: Record<string, unknown> = {};
+  for (const k of keys) o[k] = ev[k];
+  return JSON.stringify(o);
+}
+
+const GARBAGE = ['this is not json', '{not json}', '[1,2,3]', '{"kind":"Event"', '   ', '2026-03-02T08:00:00.000Z {"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"get","auditID":"ts1","stage":"ResponseComplete"}', '{}', 'null', '{"verb":5}'];
+
+/** A generated log with every kind of trouble mixed in (deterministic for a seed). */
+function hostile(lines: string[], seed: number): string[] {
+  const r = rng(seed);
+  const env = envelopeLines();
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let l = lines[i]!;
+    const x = r();
+    if (x < 0.04) l = recase(l, r);
+    else if (x < 0.08) l = escape(l, r);
+    else if (x < 0.09) l = JSON.stringify(JSON.parse(l), null, 2); // a pretty-printed event: several lines
+    else if (x < 0.10) l = shuffleKeys(l, r);
+    else if (x < 0.105) l = l + l; // two events on one line
+    else if (x < 0.11) l = l.replace('{', '{"records":[],'); // an envelope key
+    else if (x < 0.115) l = l.replace(/"verb":"[^"]*",/, ''); // no verb: rejected
+    else if (x < 0.12) l = l.replace(/"stage":"[^"]*"/, '"stage":7'); // a stage that is not a string
+    else if (x < 0.125) l = l.replace(/"auditID":"[^"]*"/, '"auditID":""');
+    else if (x < 0.13) l = l.replace(/"user":\{"username":"[^"]*"/, '"user":{"username":"system:serviceaccount:default:intruder"');
+    else if (x < 0.135) l = l.slice(0, Math.floor(r() * l.length)); // cut short
+    else if (x < 0.14) l = l + '\r';
+    if (r() < 0.01) out.push(env[Math.floor(r() * env.length)]!);
+    if (r() < 0.005) out.push(GARBAGE[Math.floor(r() * GARBAGE.length)]!);
+    if (r() < 0.01 && i > 5) out.push(lines[i - 1 - Math.floor(r() * 5)]!); // a stage again, late
+    if (r() < 0.003) out.push(JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: lines.slice(i, i + 3).map((s) => JSON.parse(s)) }));
+    out.push(l);
+  }
+  return out;
+}
+
+interface Run {
+  alerts: string;
+  summary: ScanSummary;
+}
+
+async function scan(paths: string[], set: RuleSet, cfg: Config, o: { prefilter: boolean; workers: number; detectors: boolean; blockBytes?: number }): Promise<Run> {
+  const inputs = await expandInputs(paths);
+  const detectors = o.detectors ? new DetectorSet(new DetectorState(), { controllers: cfg.detectors?.secret_readers }) : undefined;
+  let alerts = '';
+  const summary = await runScan({
+    inputs,
+    rules: set.rules,
+    decode: { cluster: cfg.cluster },
+    longLivedSeconds: cfg.long_lived_seconds,
+    detectors,
+    detectorFilters: set.detectorFilters,
+    correlations: set.correlations,
+    correlationRefs: set.correlationRefs,
+    silent: set.silent,
+    onAlert: (a) => {
+      alerts += alertToNdjson(a);
+    },
+    prefilter: o.prefilter,
+    workers: o.workers,
+    blockBytes: o.blockBytes,
+    parallelMinBytes: 0,
+  });
+  return { alerts, summary };
+}
+
+function counts(s: ScanSummary): Record<string, unknown> {
+  return {
+    files: s.files,
+    bytes: s.bytes,
+    records: s.records,
+    events: s.events,
+    rejected: s.rejected,
+    empty: s.empty,
+    alerts: s.alerts,
+    by_rule: s.by_rule,
+    by_format: s.by_format,
+    suppressed: s.suppressed,
+    redacted_values: s.redacted_values,
+    duplicate_stages: s.duplicate_stages,
+    rejections: s.rejections,
+    input_errors: s.input_errors,
+    correlation_stats: s.correlation_stats,
+  };
+}
+
+async function differential(name: string, files: Record<string, string[]>, set: RuleSet, cfg: Config, detectors: boolean): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-diff-'));
+  const paths = Object.entries(files).map(([f, lines]) => {
+    const p = join(dir, f);
+    writeFileSync(p, (f.startsWith('bom') ? '\ufeff' : '') + lines.join('\n') + '\n');
+    return p;
+  });
+  const ref = await scan(paths, set, cfg, { prefilter: false, workers: 1, detectors });
+  assert.ok(ref.summary.events > 0, `${name}: the log has events`);
+  const variants = [
+    { label: 'prefilter, 1 thread', prefilter: true, workers: 1 },
+    { label: 'prefilter, 2 threads, 64 KiB blocks', prefilter: true, workers: 2, blockBytes: 64 << 10 },
+    { label: 'prefilter, 3 threads, 8 KiB blocks', prefilter: true, workers: 3, blockBytes: 8 << 10 },
+  ];
+  for (const v of variants) {
+    const got = await scan(paths, set, cfg, { ...v, detectors });
+    assert.equal(got.alerts, ref.alerts, `${name} (${v.label}): alerts differ`);
+    assert.deepEqual(counts(got.summary), counts(ref.summary), `${name} (${v.label}): summary differs`);
+    assert.match(String(got.summary.engine?.prefilter), /^on|^off/);
+    if (process.env.TW_DIFF_DEBUG) process.stderr.write(`${name} (${v.label}): ${ref.summary.alerts} alerts, ${ref.summary.events} events, engine ${JSON.stringify(got.summary.engine)}\n`);
+    if (v.workers > 1 && got.summary.engine?.prefilter === 'on') assert.equal(got.summary.engine.workers, v.workers, `${name}: threads used`);
+  }
+}
+
+let builtin: RuleSet | undefined;
+const builtinRules = () => (builtin ??= loadRuleSet({ builtin: true, config: {}, detectorIds: DETECTOR_IDS }));
+
+test('the prefilter is on for the built-in rules, with and without the detectors', () => {
+  const set = builtinRules();
+  for (const detectors of [false, true]) {
+    const p = planPrefilter(set.rules, { detectors });
+    assert.ok('plan' in p, 'off' in p ? p.off : '');
+  }
+});
+
+test('generated logs, built-in rules: stateless and with the detectors', async () => {
+  const lines = generated({ seed: 7, events: 4000, eventsPerSecond: 40 });
+  await differential('generated', { 'audit.log': lines }, builtinRules(), {}, false);
+  await differential('generated+detectors', { 'audit.log': lines }, builtinRules(), {}, true);
+});
+
+test('generated logs in every shape: no RequestReceived, no JTI, RequestResponse level', async () => {
+  const a = generated({ seed: 11, events: 2500, omitStages: ['RequestReceived'], eventsPerSecond: 20 });
+  const b = generated({ seed: 12, events: 2500, jti: false, tokenRequestLevel: 'RequestResponse', secretLevel: 'RequestResponse', eventsPerSecond: 20 });
+  await differential('shapes', { 'a.log': a, 'b.log': b }, builtinRules(), {}, true);
+  await differential('shapes, stateless', { 'a.log': a, 'b.log': b }, builtinRules(), {}, false);
+});
+
+test('hostile logs: case changes, escapes, pretty-printed events, envelopes, garbage, duplicates', async () => {
+  const lines = hostile(generated({ seed: 21, events: 3000, tokenRequestLevel: 'RequestResponse', eventsPerSecond: 20 }), 21);
+  await differential('hostile', { 'bom-hostile.log': lines }, builtinRules(), {}, false);
+  await differential('hostile+detectors', { 'bom-hostile.log': lines }, builtinRules(), {}, true);
+});
+
+test('a configuration with allow-lists and the SigmaHQ rule pack', async () => {
+  const cfgFile = join(mkdtempSync(join(tmpdir(), 'tw-cfg-')), 'tokenwatch.yaml');
+  writeFileSync(cfgFile, readFileSync(join(ROOT, 'examples', 'tokenwatch.yaml'), 'utf8') + '\ncluster: diff-cluster\n');
+  const cfg = loadConfig(cfgFile);
+  const lines = hostile(generated({ seed: 31, events: 2500, eventsPerSecond: 20 }), 31);
+  const withConfig = loadRuleSet({ builtin: true, config: cfg, detectorIds: DETECTOR_IDS });
+  await differential('config', { 'audit.log': lines }, withConfig, cfg, true);
+  const sigmahq = loadRuleSet({ builtin: true, ruleDirs: [SIGMAHQ], config: cfg, detectorIds: DETECTOR_IDS });
+  assert.ok(sigmahq.rules.length > withConfig.rules.length, 'the SigmaHQ pack loads');
+  await differential('sigmahq', { 'audit.log': lines }, sigmahq, cfg, false);
+});
+
+test('case-insensitive, prefix and keyword rules on a hostile log (recased values, escapes)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-rules-'));
+  const rule = (id: string, name: string, detection: string) =>
+    `title: ${name}\nid: ${id}\nname: ${name}\nlogsource:\n  product: kubernetes\n  service: audit\ndetection:\n${detection}\nlevel: medium\n`;
+  writeFileSync(join(dir, 'a.yml'), rule('aaaaaaaa-0000-4000-8000-000000000001', 'sa-token-any-case', '  sel:\n    objectRef.resource: serviceaccounts\n    objectRef.subresource: token\n  condition: sel'));
+  writeFileSync(join(dir, 'b.yml'), rule('aaaaaaaa-0000-4000-8000-000000000002', 'kube-system-sa', "  sel:\n    user.username|startswith: 'system:serviceaccount:kube-system:'\n    verb: delete\n  condition: sel"));
+  writeFileSync(join(dir, 'c.yml'), rule('aaaaaaaa-0000-4000-8000-000000000003', 'keyword-intruder', '  keywords:\n    - intruder\n  condition: keywords'));
+  writeFileSync(join(dir, 'd.yml'), rule('aaaaaaaa-0000-4000-8000-000000000004', 'secret-list', '  sel:\n    objectRef.resource: secrets\n    verb:\n      - list\n      - watch\n  condition: sel'));
+  const set = loadRuleSet({ builtin: false, ruleDirs: [dir], config: {}, detectorIds: DETECTOR_IDS });
+  assert.deepEqual(set.errors, []);
+  assert.ok('plan' in planPrefilter(set.rules, { detectors: false }));
+  const lines = hostile(generated({ seed: 41, events: 3000, eventsPerSecond: 20 }), 41);
+  await differential('custom', { 'audit.log': lines }, set, {}, false);
+  await differential('custom+detectors', { 'audit.log': lines }, set, {}, true);
+});

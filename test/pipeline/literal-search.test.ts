@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { JsSearch, literalSearch, simdAvailable, type SearchLiteral } from '../../src/pipeline/literal-search.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+}
+
+function both(lits: SearchLiteral[], data: Uint8Array, from = 0, to = data.length) {
+  const a = literalSearch(lits, data);
+  const b = new JsSearch(lits);
+  a.input(data.length).set(data);
+  b.input(data.length).set(data);
+  return [Array.from(a.runRange(from, to)), Array.from(b.runRange(from, to))];
+}
+
+test('the SIMD kernel is available on this Node', () => {
+  assert.equal(simdAvailable(), true);
+});
+
+test('finds exactly what indexOf finds: random literals, case-sensitive or not, on random text', () => {
+  const r = rng(7);
+  const alpha = 'aAbBsSeE"{}: \\kK';
+  for (let t = 0; t < 400; t++) {
+    const lits: SearchLiteral[] = [];
+    const n = 1 + Math.floor(r() * 20);
+    for (let i = 0; i < n; i++) {
+      let s = '';
+      for (let k = 0, len = 1 + Math.floor(r() * 7); k < len; k++) s += alpha[Math.floor(r() * alpha.length)];
+      const ci = r() < 0.5;
+      lits.push({ text: ci ? s.toLowerCase() : s, caseInsensitive: ci });
+    }
+    const data = new Uint8Array(Math.floor(r() * 4000));
+    for (let i = 0; i < data.length; i++) data[i] = alpha.charCodeAt(Math.floor(r() * alpha.length));
+    const [a, b] = both(lits, data);
+    assert.deepEqual(a, b, JSON.stringify(lits));
+    // and on a part of it, positions relative to its start
+    const from = Math.floor(r() * data.length);
+    const [c, d] = both(lits, data, from, from + Math.floor(r() * (data.length - from)));
+    assert.deepEqual(c, d);
+  }
+});
+
+test('case folding is ASCII only, like the Sigma matcher', () => {
+  const lits = [{ text: 'kube', caseInsensitive: true }, { text: 'Kube', caseInsensitive: false }];
+  const data = Buffer.from('KUBE kube \u212aube Kube');
+  const [a, b] = both(lits, data);
+  assert.deepEqual(a, b);
+  const starts = a.map((v) => [v >>> 6, v & 63]);
+  assert.deepEqual(starts, [[0, 0], [5, 0], [17, 0], [17, 1]]); // the Kelvin sign (3 bytes) is not a k
+});
+
+test('many matches, many literals: nothing lost when the output fills', () => {
+  const lits: SearchLiteral[] = [];
+  for (let i = 0; i < 64; i++) lits.push({ text: i % 2 ? 'a' : 'aa', caseInsensitive: i % 3 === 0 });
+  const data = new Uint8Array(4_000).fill(0x61);
+  const a = literalSearch(lits, data);
+  const b = new JsSearch(lits);
+  a.input(data.length).set(data);
+  b.input(data.length).set(data);
+  const ra = a.run(data.length);
+  const rb = b.run(data.length);
+  assert.equal(ra.length, 64 * 4000 - 32);
+  assert.ok(Buffer.from(ra.buffer, ra.byteOffset, ra.byteLength).equals(Buffer.from(rb.buffer, rb.byteOffset, rb.byteLength)));
+});
+
+test('rejects literals it cannot search', () => {
+  assert.throws(() => literalSearch([{ text: 'é', caseInsensitive: false }]), /not ASCII/);
+  assert.throws(() => literalSearch([{ text: 'Abc', caseInsensitive: true }]), /lowercase/);
+  assert.throws(() => literalSearch([{ text: '', caseInsensitive: false }]), /empty/);
+});
