@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerRules } from './rules.js';
 import { registerScan } from './scan.js';
 import { registerTrace } from './trace.js';
+import { registerPolicy } from './policy.js';
 import { VERSION } from './version.js';
 
 const program = new Command();
@@ -25,6 +26,7 @@ Examples:
 registerScan(program);
 registerRules(program);
 registerTrace(program);
+registerPolicy(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`tokenwatch: ${e instanceof Error ? e.message : String(e)}\n`);
