@@ -159,3 +159,12 @@ test('tokenwatch policy: the command, with --provider eks|aks|gke', async () => 
   assert.match(await run('--provider', 'aks'), /kube-audit-admin/);
   assert.match(await run('--provider', 'gke'), /does not log the creates of serviceaccounts\/token/);
 });
+
+test('docs/policy.md shows the policy and the provider notes as the command prints them', async () => {
+  const { readFileSync: read } = await import('node:fs');
+  const { ROOT } = await import('../helpers.js');
+  const { renderProviderNotes } = await import('../../src/policy/providers.js');
+  const doc = read(join(ROOT, 'docs', 'policy.md'), 'utf8');
+  assert.ok(doc.includes(renderPolicy().trimEnd()), 'docs/policy.md holds the current policy (regenerate it from tokenwatch policy)');
+  for (const p of PROVIDERS) assert.ok(doc.includes(renderProviderNotes(p).trimEnd()), `docs/policy.md holds the ${p} notes`);
+});
