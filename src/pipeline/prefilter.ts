@@ -12,8 +12,8 @@
  * 1. It is a plain raw audit event, so the event's strings are the line's
  *    JSON strings, unchanged: it starts exactly
  *    `{"kind":"Event","apiVersion":"audit.k8s.io/v1…","level":"…","auditID":"…","stage":"…",`
- *    (optionally `"requestURI":"…",`) `"verb":"…",` (the API server's own
- *    key order; `verb` a non-empty string), and it holds none of the keys by
+ *    (the API server's own key order), has exactly one `"verb":"` whose value
+ *    is not empty (else the event is rejected), and it holds none of the keys by
  *    which another format's adapter would claim it (`"awslogs"`,
  *    `"records"`, `"protoPayload"`, `"kubernetes…`, … see ENVELOPE_KEYS,
  *    every key a `detect` of src/formats looks at) nor a second JSON value
@@ -44,6 +44,14 @@
  * 6. The replayed fields are the event's: `"auditID"` and `"stage"` occur
  *    exactly once in the line (a duplicate key would win in JSON.parse),
  *    their values have no escapes; likewise each timestamp key at most once.
+ * 7. Nothing else looks at every event: the stage judge gets the replay, the
+ *    correlation engine only sees judged rule matches. (A consumer of every
+ *    event, such as the coverage collector, must turn skipping off or get
+ *    its own replay.)
+ *
+ * Everything is found in one pass of a SIMD multi-literal search over each
+ * block (literal-search.ts, which also finds the backslashes); per line only
+ * the first hundred bytes are read, plus the bytes after each escape.
  *
  * What this cannot see: a line that looks like all of the above but is not
  * valid JSON further on (two half lines glued together, a raw control
@@ -55,8 +63,8 @@
 import { DETECTOR_BODY_LITERALS, DETECTOR_LITERALS } from '../detectors/witnesses.js';
 import { REDACTION_TRIGGERS } from '../event/redact.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
-import { compiledOf } from '../sigma/index.js';
-import type { CBody, CCond, CItem, CValue, CompiledDetection } from '../sigma/index.js';
+import { combineDetection, compiledOf } from '../sigma/index.js';
+import type { CItem, CValue, CompiledDetection } from '../sigma/index.js';
 import type { PatternInfo } from '../sigma/values.js';
 import { MAX_LITERALS, type SearchLiteral } from './literal-search.js';
 import { K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_REDACT, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
@@ -182,32 +190,8 @@ function itemLits(it: CItem): W {
   return it.combine === 'all' ? best(ws) : union(ws);
 }
 
-function bodyLits(b: CBody): W {
-  if (b.t === 'keyword') return itemLits(b);
-  if (b.t === 'map') return best(b.items.map(itemLits));
-  return union(b.alts.map((a) => (a.t === 'map' ? best(a.items.map(itemLits)) : itemLits(a))));
-}
-
-function condLits(c: CCond): W {
-  switch (c.t) {
-    case 'and':
-      return best(c.args.map(condLits));
-    case 'or':
-      return union(c.args.map(condLits));
-    case 'not':
-      return null;
-    case 'ref':
-      return bodyLits(c.sel.body);
-    case 'of': {
-      const ws = c.sels.map((s) => bodyLits(s.body));
-      return c.quant === 'one' ? union(ws) : best(ws);
-    }
-  }
-}
-
 export function detectionLits(d: CompiledDetection): Lit[] | null {
-  const w = union(d.conditions.map(condLits));
-  return w === null || w.length === 0 ? null : w;
+  return combineDetection(d, { item: itemLits, union, best });
 }
 
 /**

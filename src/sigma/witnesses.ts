@@ -95,30 +95,44 @@ function itemWitness(it: CItem): W {
   return it.combine === 'all' ? best(ws) : union(ws);
 }
 
-function bodyWitness(b: CBody): W {
-  if (b.t === 'keyword') return itemWitness(b);
-  if (b.t === 'map') return best(b.items.map(itemWitness));
-  return union(b.alts.map((a) => (a.t === 'map' ? best(a.items.map(itemWitness)) : itemWitness(a))));
+/**
+ * How literals combine through a detection: an AND (a map, `all of`, `and`) may take its most selective side,
+ * an OR (a list, `1 of`, `or`) needs every side, and a `not` gives nothing. Written once and used by every
+ * kind of literal (these witnesses; the raw-line literals of the scan's prefilter).
+ */
+export interface LiteralAlgebra<L> {
+  item(it: CItem): L[] | null;
+  union(ws: (L[] | null)[]): L[] | null;
+  best(ws: (L[] | null)[]): L[] | null;
 }
 
-function condWitness(c: CCond): W {
-  switch (c.t) {
-    case 'and':
-      return best(c.args.map(condWitness));
-    case 'or':
-      return union(c.args.map(condWitness));
-    case 'not':
-      return null;
-    case 'ref':
-      return bodyWitness(c.sel.body);
-    case 'of': {
-      const ws = c.sels.map((s) => bodyWitness(s.body));
-      return c.quant === 'one' ? union(ws) : best(ws);
+export function combineDetection<L>(d: CompiledDetection, a: LiteralAlgebra<L>): L[] | null {
+  const item = (it: CItem) => a.item(it);
+  const body = (b: CBody): L[] | null => {
+    if (b.t === 'keyword') return item(b);
+    if (b.t === 'map') return a.best(b.items.map(item));
+    return a.union(b.alts.map((x) => (x.t === 'map' ? a.best(x.items.map(item)) : item(x))));
+  };
+  const cond = (c: CCond): L[] | null => {
+    switch (c.t) {
+      case 'and':
+        return a.best(c.args.map(cond));
+      case 'or':
+        return a.union(c.args.map(cond));
+      case 'not':
+        return null;
+      case 'ref':
+        return body(c.sel.body);
+      case 'of': {
+        const ws = c.sels.map((x) => body(x.body));
+        return c.quant === 'one' ? a.union(ws) : a.best(ws);
+      }
     }
-  }
+  };
+  const w = a.union(d.conditions.map(cond));
+  return w === null || w.length === 0 ? null : w;
 }
 
 export function detectionWitnesses(d: CompiledDetection): string[] | null {
-  const w = union(d.conditions.map(condWitness));
-  return w === null || w.length === 0 ? null : w;
+  return combineDetection(d, { item: itemWitness, union, best });
 }
