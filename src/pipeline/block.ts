@@ -31,7 +31,8 @@ import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js'
 import { TimeParser } from './engine.js';
 import { decodeInto, newCounters, type DecodeCounters } from './evaluate.js';
 import { LineClassifier, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
-import { literalSearch, type LiteralSearch } from './literal-search.js';
+import { literalSearch, type LiteralSearch, type SearchLayout } from './literal-search.js';
+import { hashBytes } from './id-set.js';
 
 /** The stream's chunk size (sources/inputs.ts HIGH_WATER): pieces are cut on its multiples. */
 export const PIECE = 1 << 20;
@@ -75,12 +76,23 @@ class Grow<T extends Int32Array | Float64Array | Uint8Array> {
   n = 0;
   constructor(private a: T, private readonly make: (n: number) => T) {}
   push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = this.make(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
+    if (this.n === this.a.length) this.grow(this.n + 1);
     this.a[this.n++] = v;
+  }
+  pushRange(src: Uint8Array, start: number, end: number): void {
+    const m = end - start;
+    if (this.n + m > this.a.length) this.grow(this.n + m);
+    const a = this.a;
+    let n = this.n;
+    for (let i = start; i < end; i++) a[n++] = src[i]!;
+    this.n = n;
+  }
+  private grow(min: number): void {
+    let size = this.a.length * 2;
+    while (size < min) size *= 2;
+    const b = this.make(size);
+    b.set(this.a);
+    this.a = b;
   }
   done(): T {
     return this.a.slice(0, this.n) as T;
@@ -98,14 +110,19 @@ export interface BlockResult {
   lines: number;
   /** no record open at the end (always true for the last block) */
   clean: boolean;
+  /** milliseconds the reading took (for balancing the threads' work) */
+  ms: number;
   /** records and decoding counts of what was decoded here (skipped lines included) */
   records: number;
   skippedLines: number;
   counters: DecodeCounters;
   op: Uint8Array;
-  // SKIPPED: auditIDs one after the other (length -1: none), stage code (255: see stageOther), event time
+  // SKIPPED: auditIDs one after the other (length -1: none; -2: ASCII, in idBytes with idHash), stage code (255: see stageOther), event time
   ids: string;
   idLen: Int32Array;
+  idBytes: Uint8Array;
+  idByteLen: Int32Array;
+  idHash: Int32Array;
   stage: Uint8Array;
   stageOther: string[];
   st: Float64Array;
@@ -144,6 +161,8 @@ export interface BlockTask {
   size: number;
   blockSize: number;
   k: number;
+  /** a longer block (a giant record) is not read here: the result says so (`clean` false, no records) */
+  maxBytes?: number;
 }
 
 export interface ReaderOptions {
@@ -152,6 +171,8 @@ export interface ReaderOptions {
   detectors: boolean;
   /** rejections kept with their reasons per block (the rest are only counted) */
   keep: number;
+  /** the searcher's fingerprints, computed once for all threads */
+  layout?: SearchLayout;
 }
 
 const NL = 0x0a;
@@ -198,6 +219,13 @@ export class BlockReader {
   }
 
   read(t: BlockTask): BlockResult {
+    const t0 = performance.now();
+    const r = this.readBlock(t);
+    r.ms = performance.now() - t0;
+    return r;
+  }
+
+  private readBlock(t: BlockTask): BlockResult {
     const fd = this.open(t.path);
     const lo = t.k * t.blockSize;
     const hi = Math.min(t.size, (t.k + 1) * t.blockSize);
@@ -209,11 +237,12 @@ export class BlockReader {
       if (!last || start > end) return out.done(0, true);
     }
     const len = Math.max(0, end - start);
+    if (t.maxBytes !== undefined && len > t.maxBytes) return out.done(0, false);
     // the block goes straight into the searcher's input (WebAssembly memory when SIMD is there)
     if (!this.search) {
       const sample = Buffer.alloc(Math.min(len, 1 << 18));
       readSync(fd, sample, 0, sample.length, start);
-      this.search = literalSearch(this.o.plan.literals, sample);
+      this.search = literalSearch(this.o.plan.literals, sample, this.o.layout);
     }
     const input = this.search.input(len);
     let got = 0;
@@ -224,7 +253,7 @@ export class BlockReader {
     }
     const buf = Buffer.from(input.buffer, input.byteOffset, len);
     const search = this.search;
-    this.classifier.setLazyBlock(start, input, (from, to) => search.runRange(from, to));
+    this.classifier.setLazyBlock(start, input, (from, to) => search.runRange(from, to), (from, to) => search.backslashes(from, to));
     const splitter = this.splitter(t.name, start, out);
     // pieces cut where the stream's chunks would end
     let p = start;
@@ -274,7 +303,8 @@ export class BlockReader {
             const ct = out.counters;
             ct.events++;
             ct.byFormat.raw = (ct.byFormat.raw ?? 0) + 1;
-            out.skipped(c.id, c.stage, detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
+            if (!detectors && c.idAscii) out.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.idHash, c.stage);
+            else out.skipped(c.id, c.stage, detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
             return false;
           }
           plain = k === PARSE_PLAIN;
@@ -310,6 +340,9 @@ class ResultBuilder {
   private readonly op = u8(1024);
   private ids: string[] = [];
   private readonly idLen = i32(1024);
+  private readonly idBytes = u8(1 << 16);
+  private readonly idByteLen = i32(1024);
+  private readonly idHash = i32(1024);
   private readonly stage = u8(1024);
   private readonly stageOther: string[] = [];
   private readonly st = f64(1024);
@@ -352,6 +385,22 @@ class ResultBuilder {
       this.stageOther.push(stage);
     } else this.stage.push(STAGE_NONE);
     this.st.push(t);
+  }
+
+  /** A skipped line whose auditID is ASCII: its bytes and hash, never a string (see FifoIdSet). */
+  skippedBytes(b: Uint8Array, start: number, end: number, hash: number, stage: string): void {
+    this.op.push(OP_SKIPPED);
+    this.idLen.push(-2);
+    this.idBytes.pushRange(b, start, end);
+    this.idByteLen.push(end - start);
+    this.idHash.push(hash);
+    const code = stage === 'ResponseComplete' ? 2 : stage === 'RequestReceived' ? 0 : STAGE_CODES.indexOf(stage);
+    if (code >= 0) this.stage.push(code);
+    else {
+      this.stage.push(STAGE_OTHER);
+      this.stageOther.push(stage);
+    }
+    this.st.push(NaN);
   }
 
   text(r: SplitRecord, plain: boolean, c: LineClassifier): void {
@@ -450,12 +499,16 @@ class ResultBuilder {
       end: this.end,
       lines,
       clean,
+      ms: 0,
       records: this.records,
       skippedLines: this.skippedLines,
       counters: this.counters,
       op: this.op.done(),
       ids: this.ids.join(''),
       idLen: this.idLen.done(),
+      idBytes: this.idBytes.done(),
+      idByteLen: this.idByteLen.done(),
+      idHash: this.idHash.done(),
       stage: this.stage.done(),
       stageOther: this.stageOther,
       st: this.st.done(),
@@ -487,5 +540,5 @@ class ResultBuilder {
 
 /** The typed arrays of a result, for postMessage's transfer list. */
 export function transferables(r: BlockResult): ArrayBuffer[] {
-  return [r.op, r.idLen, r.stage, r.st, r.tLine, r.tOff, r.tIdx, r.tPlain, r.tRedact, r.tRules, r.oLine, r.oOff, r.oLen, r.ot, r.facts, r.fCode, r.fLine, r.fOff, r.fLen, r.ft, r.fIdLen].map((a) => a.buffer as ArrayBuffer);
+  return [r.op, r.idLen, r.idBytes, r.idByteLen, r.idHash, r.stage, r.st, r.tLine, r.tOff, r.tIdx, r.tPlain, r.tRedact, r.tRules, r.oLine, r.oOff, r.oLen, r.ot, r.facts, r.fCode, r.fLine, r.fOff, r.fLen, r.ft, r.fIdLen].map((a) => a.buffer as ArrayBuffer);
 }

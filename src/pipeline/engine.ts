@@ -21,6 +21,8 @@ import { LineClassifier, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from
 export interface ResultSink {
   /** a line the prefilter skipped: one raw event that matched nothing (t: its event time, NaN unless the detectors are on) */
   skipped(id: string, stage: string, t: number): void;
+  /** the same without the detectors, for an ASCII auditID given as bytes (see FifoIdSet) */
+  skippedBytes?(b: Uint8Array, start: number, end: number, stage: string): void;
   /**
    * a decoded, redacted event and the rules it matched (null: none). `plain`:
    * it was a plain raw event line the detectors need only a projection of
@@ -144,7 +146,7 @@ export class Engine {
     const s = this.searcher(buf);
     const input = s.input(buf.length);
     input.set(buf);
-    this.classifier.setLazyBlock(start, input, (from, to) => s.runRange(from, to));
+    this.classifier.setLazyBlock(start, input, (from, to) => s.runRange(from, to), (from, to) => s.backslashes(from, to));
   }
 
   /** A splitter for (part of) an input whose records come to this engine. */
@@ -181,7 +183,8 @@ export class Engine {
     const ct = this.counters;
     ct.events++;
     ct.byFormat[SKIP_SOURCE_FORMAT] = (ct.byFormat[SKIP_SOURCE_FORMAT] ?? 0) + 1;
-    this.sink.skipped(c.id, c.stage, this.o.detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
+    if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.stage);
+    else this.sink.skipped(c.id, c.stage, this.o.detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
     return false;
   }
 

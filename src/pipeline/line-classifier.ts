@@ -19,6 +19,11 @@ export const K_STS = 256;
 export const K_VERB = 512;
 /** a backslash: where the line's escapes are */
 export const K_BS = 1024;
+/** `{"kind":"Event","apiVersion":"audit.k8s.io/v1`: where a plain raw event line starts */
+export const K_HEAD = 2048;
+/** (with K_BLOCK) it blocks only as an object key: when a `:` follows the closing quote */
+export const K_KEY = 4096;
+export const HEAD = '{"kind":"Event","apiVersion":"audit.k8s.io/v1';
 
 export interface PrefilterPlan {
   literals: SearchLiteral[];
@@ -47,7 +52,7 @@ export const PARSE_PLAIN = 2;
 const Q = 0x22;
 const BS = 0x5c;
 
-const P_HEAD = Buffer.from('{"kind":"Event","apiVersion":"audit.k8s.io/v1');
+const P_HEAD = Buffer.from(HEAD);
 const P_V1 = Buffer.from('","level":"');
 const P_BETA = Buffer.from('beta1","level":"');
 const P_ALPHA = Buffer.from('alpha1","level":"');
@@ -72,6 +77,23 @@ function shortString(buf: Buffer, at: number, e: number, max: number): number {
     if (c < 0x20) return -1;
   }
   return -1;
+}
+
+/** Is the string starting with the quote at `at` an object key (its closing quote followed by optional blanks and `:`)? */
+function keyAt(buf: Buffer, at: number, e: number): boolean {
+  let i = at + 1;
+  while (i < e) {
+    const c = buf[i]!;
+    if (c === Q) break;
+    if (c === BS) i++;
+    i++;
+  }
+  for (i++; i < e; i++) {
+    const c = buf[i]!;
+    if (c === 0x3a) return true;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
+  }
+  return false;
 }
 
 const STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'];
@@ -100,7 +122,7 @@ const NO_RULES: number[] = [];
 /** lines with more escapes than this are parsed */
 const MAX_ESCAPES = 512;
 /** bytes searched at a time */
-const STRETCH = 128 << 10;
+const STRETCH = 32 << 10;
 
 export class LineClassifier {
   private hits: Uint32Array = NO_HITS;
@@ -108,6 +130,10 @@ export class LineClassifier {
   private hitsBase = 0;
   private hit = 0;
   private search: ((from: number, to: number) => Uint32Array) | null = null;
+  /** the backslashes of the searched stretch (positions from hitsBase), when the searcher finds them */
+  private findBs: ((from: number, to: number) => Uint32Array) | null = null;
+  private bsList: Uint32Array = NO_HITS;
+  private bsAt = 0;
   private bytes: Uint8Array | null = null;
   /** the block is searched up to here (block position) */
   private searched = 0;
@@ -118,13 +144,34 @@ export class LineClassifier {
   private readonly stamp: Int32Array;
   private stampGen = 0;
   private readonly sensitive: Uint8Array;
+  /** where the next backslash of `bsBuf` is at or after `bsFrom` (its length when none) */
+  private bsBuf: Uint8Array | null = null;
+  private bsPos = 0;
+  private bsFrom = 0;
+
+  private nextBackslash(buf: Buffer, from: number): number {
+    if (buf !== this.bsBuf || from > this.bsPos || from < this.bsFrom) {
+      const at = buf.indexOf(0x5c, from);
+      this.bsBuf = buf;
+      this.bsFrom = from;
+      this.bsPos = at < 0 ? buf.length : at;
+    }
+    return this.bsPos;
+  }
+
   /** backslash positions of the current line (in buf) */
   private readonly bs = new Int32Array(MAX_ESCAPES);
   private nbs = 0;
   /** results of the last classify: the rules that may match (ascending) */
   rules: number[] = NO_RULES;
   redact = true;
-  id = '';
+  /** the auditID: buf[idStart..idEnd) of idBuf (ASCII when idAscii) */
+  idBuf: Buffer = Buffer.alloc(0);
+  idStart = 0;
+  idEnd = 0;
+  idAscii = true;
+  /** its hashBytes (id-set.ts) */
+  idHash = 0;
   stage = '';
   rrt: string | undefined = undefined;
   sts: string | undefined = undefined;
@@ -132,6 +179,12 @@ export class LineClassifier {
   detOnly = false;
   /** the detectors read this event's bodies (pods, secrets, TokenRequests) */
   detBody = false;
+
+  /** The auditID as a string (read like the parser would). */
+  get id(): string {
+    const b = this.idBuf;
+    return this.idAscii ? (b as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(this.idStart, this.idEnd) : b.toString('utf8', this.idStart, this.idEnd);
+  }
 
   constructor(readonly plan: PrefilterPlan) {
     this.kinds = Uint16Array.from(plan.kinds);
@@ -148,6 +201,7 @@ export class LineClassifier {
     this.hitsBase = 0;
     this.hit = 0;
     this.search = null;
+    this.findBs = null;
     this.searched = end - start;
   }
 
@@ -156,7 +210,10 @@ export class LineClassifier {
    * bytes are still in the cache when their lines are classified): `search(from, to)`
    * returns the hits of bytes[from..to) relative to `from`.
    */
-  setLazyBlock(start: number, bytes: Uint8Array, search: (from: number, to: number) => Uint32Array): void {
+  setLazyBlock(start: number, bytes: Uint8Array, search: (from: number, to: number) => Uint32Array, backslashes?: (from: number, to: number) => Uint32Array): void {
+    this.findBs = backslashes ?? null;
+    this.bsList = NO_HITS;
+    this.bsAt = 0;
     this.blockStart = start;
     this.blockEnd = start + bytes.length;
     this.bytes = bytes;
@@ -179,6 +236,10 @@ export class LineClassifier {
     this.hitsBase = from;
     this.hit = 0;
     this.searched = to;
+    if (this.findBs) {
+      this.bsList = this.findBs(from, to);
+      this.bsAt = 0;
+    }
   }
 
   /**
@@ -201,6 +262,9 @@ export class LineClassifier {
     let stages = 0;
     let verbs = 0;
     let verbAt = -1;
+    let auditAt = -1;
+    let stageKeyAt = -1;
+    let head = false;
     let rrtAt = -1;
     let rrts = 0;
     let stsAt = -1;
@@ -217,6 +281,7 @@ export class LineClassifier {
       if (pos >= relEnd) break;
       const lit = v & 63;
       const k = kinds[lit]!;
+      if (k & K_KEY && !keyAt(buf, pos + shift, e)) continue;
       flags |= k;
       if (k === K_BS) {
         if (nbs < MAX_ESCAPES) bs[nbs] = pos + shift;
@@ -234,8 +299,15 @@ export class LineClassifier {
           }
         }
       }
-      if (k & K_AUDITID) ids++;
-      if (k & K_STAGE) stages++;
+      if (k & K_AUDITID) {
+        ids++;
+        auditAt = pos + shift;
+      }
+      if (k & K_STAGE) {
+        stages++;
+        stageKeyAt = pos + shift;
+      }
+      if (k & K_HEAD && pos + shift === s) head = true;
       if (k & K_VERB) {
         verbs++;
         verbAt = pos + shift;
@@ -251,11 +323,33 @@ export class LineClassifier {
     }
     this.hit = h;
     this.rules = rules;
+    if (flags & K_BLOCK || ids !== 1 || stages !== 1 || verbs !== 1 || !head) return PARSE_ALL;
+    nbs = 0;
+    if (this.findBs && this.search) {
+      // the backslashes of the line, from the stretch's list
+      const list = this.bsList;
+      let b = this.bsAt;
+      while (b < list.length && list[b]! + hb < rel) b++;
+      for (; b < list.length; b++) {
+        const pos = list[b]! + hb;
+        if (pos >= relEnd) break;
+        if (nbs < MAX_ESCAPES) bs[nbs] = pos + shift;
+        nbs++;
+      }
+      this.bsAt = b;
+    } else {
+      let p = this.nextBackslash(buf, s);
+      while (p < e) {
+        if (nbs < MAX_ESCAPES) bs[nbs] = p;
+        nbs++;
+        p = this.nextBackslash(buf, p + 1);
+      }
+    }
     this.nbs = nbs;
-    if (flags & K_BLOCK || ids !== 1 || stages !== 1 || verbs !== 1 || nbs > MAX_ESCAPES) return PARSE_ALL;
+    if (nbs > MAX_ESCAPES) return PARSE_ALL;
     // the verb: a non-empty string (else the event is rejected)
     if (buf[verbAt + 6] !== 0x3a || buf[verbAt + 7] !== Q || buf[verbAt + 8] === Q) return PARSE_ALL;
-    if (!this.plainPrefix(buf, s, e)) return PARSE_ALL;
+    if (!this.plainPrefix(buf, s, e, auditAt, stageKeyAt)) return PARSE_ALL;
     if (nbs > 0 && !this.escapesHarmless(buf, e)) return PARSE_ALL;
     if (rules.length > 1) rules.sort((a, b) => a - b);
     this.redact = (flags & K_REDACT) !== 0;
@@ -306,31 +400,40 @@ export class LineClassifier {
   }
 
   /** Parses the fixed head of a plain raw event up to its stage, setting `id` and `stage`. */
-  private plainPrefix(buf: Buffer, s: number, e: number): boolean {
-    if (!startsAt(buf, s, e, P_HEAD)) return false;
+  private plainPrefix(buf: Buffer, s: number, e: number, auditAt: number, stageKeyAt: number): boolean {
+    // the head itself was found (and compared) by the search: a hit at the line's start
     let p = s + P_HEAD.length;
     if (startsAt(buf, p, e, P_V1)) p += P_V1.length;
     else if (startsAt(buf, p, e, P_BETA)) p += P_BETA.length;
     else if (startsAt(buf, p, e, P_ALPHA)) p += P_ALPHA.length;
     else return false;
-    let q = shortString(buf, p, e, 64); // level
-    if (q < 0) return false;
-    p = q + 1;
-    if (!startsAt(buf, p, e, P_ID)) return false;
-    p += P_ID.length;
-    q = shortString(buf, p, e, 256);
-    if (q < 0) return false;
-    const idStart = p;
-    const idEnd = q;
-    p = q + 1;
-    if (!startsAt(buf, p, e, P_STAGE)) return false;
-    p += P_STAGE.length;
-    q = shortString(buf, p, e, 64);
+    // the level, up to `","auditID":"` (whose `"auditID"` the search found)
+    if (auditAt < p + 2 || buf[auditAt - 2] !== Q || buf[auditAt - 1] !== 0x2c || buf[auditAt + 9] !== 0x3a || buf[auditAt + 10] !== Q) return false;
+    for (let i = p; i < auditAt - 2; i++) {
+      const c = buf[i]!;
+      if (c === Q || c < 0x20) return false;
+    }
+    // the auditID, up to `","stage":"`
+    const idStart = auditAt + 11;
+    const idEnd = stageKeyAt - 2;
+    if (idEnd < idStart || buf[idEnd] !== Q || buf[stageKeyAt - 1] !== 0x2c || buf[stageKeyAt + 7] !== 0x3a || buf[stageKeyAt + 8] !== Q) return false;
+    let ascii = true;
+    let h = 0x811c9dc5;
+    for (let i = idStart; i < idEnd; i++) {
+      const c = buf[i]!;
+      if (c === Q || c < 0x20) return false;
+      if (c > 0x7e) ascii = false;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    p = stageKeyAt + 9;
+    const q = shortString(buf, p, e, 64);
     if (q < 0) return false;
     if (this.nbs > 0 && this.hasBackslash(s, q)) return false;
-    let ascii = true;
-    for (let i = idStart; i < idEnd; i++) if (buf[i]! > 0x7e) ascii = false;
-    this.id = ascii ? (buf as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(idStart, idEnd) : buf.toString('utf8', idStart, idEnd);
+    this.idBuf = buf;
+    this.idStart = idStart;
+    this.idEnd = idEnd;
+    this.idAscii = ascii;
+    this.idHash = h | 0;
     this.stage = stageAt(buf, p, q);
     return true;
   }

@@ -19,6 +19,7 @@
  * Results: sorted `Uint32Array` of `start << 6 | literal index`, so at most
  * 64 literals and 64 MiB per block.
  */
+import { setFlagsFromString } from 'node:v8';
 
 export interface SearchLiteral {
   /** ASCII text; for case-insensitive literals, lowercase */
@@ -27,8 +28,6 @@ export interface SearchLiteral {
 }
 
 export const MAX_LITERALS = 64;
-
-import { setFlagsFromString } from 'node:v8';
 
 // The WebAssembly JS API, as much of it as is used (lib "ES2022" does not declare it).
 interface WasmMemory {
@@ -53,6 +52,8 @@ export interface LiteralSearch {
   run(n: number): Uint32Array;
   /** Searches input[from..to), positions relative to `from` (literals never span a newline, so cut after one). */
   runRange(from: number, to: number): Uint32Array;
+  /** Positions (relative to `from`) of every backslash in input[from..to); valid until the next call. */
+  backslashes(from: number, to: number): Uint32Array;
 }
 
 function checkLiterals(lits: readonly SearchLiteral[]): void {
@@ -159,6 +160,7 @@ const V_LOAD = 0x00, V_STORE = 0x0b, SWIZZLE = 0x0e, SPLAT = 0x0f, I8_EQ = 0x23,
 /** Memory layout (byte addresses). */
 const RESUME = 0; // i32: where the next call must continue (n when done)
 const SCRATCH = 16; // 16 bytes: the candidate lanes of one step
+const BYTE = 48; // i32: the byte `bytes` looks for
 const TAB = 64; // LO0 HI0 LO1 HI1 LO2 HI2, 16 bytes each
 const BUCKETS = TAB + 96; // u32 x 9: first literal of each bucket, and the end
 const LITS = TAB + 144; // 16 bytes per literal: bytes ptr, len, fingerprint offset, ci
@@ -296,15 +298,64 @@ function buildModule(): Uint8Array {
   str('mem');
   imp.push(0x02, 0x00, 1);
   section(2, imp, out);
-  section(3, [1, 0], out);
-  const exp: number[] = [1];
-  uleb(4, exp);
-  for (const ch of 'scan') exp.push(ch.charCodeAt(0));
-  exp.push(0x00, 0);
+  section(3, [2, 0, 0], out);
+  const exp: number[] = [2];
+  for (const [name, idx] of [['scan', 0], ['bytes', 1]] as const) {
+    uleb(name.length, exp);
+    for (const ch of name) exp.push(ch.charCodeAt(0));
+    exp.push(0x00, idx);
+  }
   section(7, exp, out);
-  const code: number[] = [1, ...body];
+  const code: number[] = [2, ...body, ...byteScanBody()];
   section(10, code, out);
   return new Uint8Array(out);
+}
+
+/**
+ * `bytes(inPtr, n, i, outCap)`: positions of one byte value (at BYTE) in input[i..n), 16 at a
+ * time (the backslashes, for the escape checks); same output and resume as `scan`.
+ */
+function byteScanBody(): number[] {
+  const P_IN = 0, P_N = 1, P_I = 2, P_CAP = 3;
+  const L_COUNT = 4, L_BITS = 5, L_P = 6;
+  const V_B = 7;
+  const c = new Code();
+  c.i32(0).mem(I32_LOAD, 2, BYTE).simd(SPLAT).set(V_B);
+  c.op(BLOCK, VOID);
+  c.op(LOOP, VOID);
+  c.get(P_I).get(P_N).op(I32_GE_U).op(BR_IF, 1);
+  c.get(L_COUNT).get(P_CAP).i32(16).op(I32_SUB).op(I32_GT_S).op(IF, VOID).i32(RESUME).get(P_I).mem(I32_STORE, 2).get(L_COUNT).op(RETURN).op(END);
+  c.get(P_IN).get(P_I).op(I32_ADD).vmem(V_LOAD, 0).get(V_B).simd(I8_EQ).simd(BITMASK).set(L_BITS);
+  c.op(BLOCK, VOID);
+  c.op(LOOP, VOID);
+  c.get(L_BITS).op(I32_EQZ).op(BR_IF, 1);
+  c.get(P_I).get(L_BITS).op(I32_CTZ).op(I32_ADD).tee(L_P).get(P_N).op(I32_LT_U);
+  c.op(IF, VOID);
+  c.get(L_COUNT).i32(2).op(I32_SHL).get(L_P).mem(I32_STORE, 2, OUT);
+  c.get(L_COUNT).i32(1).op(I32_ADD).set(L_COUNT);
+  c.op(END);
+  c.get(L_BITS).get(L_BITS).i32(1).op(I32_SUB).op(I32_AND).set(L_BITS);
+  c.op(BR, 0);
+  c.op(END);
+  c.op(END);
+  c.get(P_I).i32(16).op(I32_ADD).set(P_I);
+  c.op(BR, 0);
+  c.op(END);
+  c.op(END);
+  c.i32(RESUME).get(P_N).mem(I32_STORE, 2);
+  c.get(L_COUNT);
+  c.op(END);
+  const locals: number[] = [];
+  uleb(2, locals);
+  uleb(3, locals);
+  locals.push(I32);
+  uleb(1, locals);
+  locals.push(V128);
+  const fn = [...locals, ...c.b];
+  const body: number[] = [];
+  uleb(fn.length, body);
+  body.push(...fn);
+  return body;
 }
 
 let compiled: WasmModule | null | undefined;
@@ -462,6 +513,8 @@ function plan(lits: readonly SearchLiteral[], sample: Uint8Array | undefined): P
 class WasmSearch implements LiteralSearch {
   private memory: WasmMemory;
   private scan: (inPtr: number, n: number, i: number, cap: number) => number;
+  private bytes: (inPtr: number, n: number, i: number, cap: number) => number;
+  private bsOut: Uint32Array = new Uint32Array(1024);
   private readonly inPtr: number;
   private readonly outCap: number;
   private out: Uint32Array;
@@ -469,14 +522,15 @@ class WasmSearch implements LiteralSearch {
   private readonly ids: Uint8Array;
   private result: Uint32Array = new Uint32Array(1024);
 
-  constructor(readonly literals: readonly SearchLiteral[], mod: WasmModule, sample?: Uint8Array) {
+  constructor(readonly literals: readonly SearchLiteral[], mod: WasmModule, sample?: Uint8Array, layout?: SearchLayout) {
     this.outCap = 1 << 16;
     this.inPtr = OUT + 4 * this.outCap;
     this.memory = new WA!.Memory({ initial: Math.ceil((this.inPtr + (1 << 20)) / 65536) });
     const inst = new WA!.Instance(mod, { env: { mem: this.memory } });
     this.scan = inst.exports.scan as (inPtr: number, n: number, i: number, cap: number) => number;
+    this.bytes = inst.exports.bytes as (inPtr: number, n: number, i: number, cap: number) => number;
     this.out = new Uint32Array(this.memory.buffer, OUT, this.outCap);
-    const plans = plan(literals, sample);
+    const plans = layout && layout.length === literals.length ? layout : plan(literals, sample);
     const order = literals.map((_, i) => i).sort((a, b) => plans[a]!.bucket - plans[b]!.bucket || a - b);
     this.ids = new Uint8Array(order);
     const mem = new Uint8Array(this.memory.buffer);
@@ -522,6 +576,27 @@ class WasmSearch implements LiteralSearch {
       acc += counts[b]!;
     }
     dv.setUint32(BUCKETS + 32, acc, true);
+    dv.setUint32(BYTE, 0x5c, true);
+  }
+
+  backslashes(from: number, to: number): Uint32Array {
+    const n = to - from;
+    const base = this.inPtr + from;
+    const dv = new Uint32Array(this.memory.buffer, RESUME, 1);
+    let total = 0;
+    let i = 0;
+    while (i < n) {
+      const cnt = this.bytes(base, n, i, this.outCap);
+      if (total + cnt > this.bsOut.length) {
+        const r = new Uint32Array(Math.max(this.bsOut.length * 2, total + cnt));
+        r.set(this.bsOut.subarray(0, total));
+        this.bsOut = r;
+      }
+      this.bsOut.set(this.out.subarray(0, cnt), total);
+      total += cnt;
+      i = dv[0]!;
+    }
+    return this.bsOut.subarray(0, total);
   }
 
   input(n: number): Uint8Array {
@@ -596,6 +671,13 @@ export class JsSearch implements LiteralSearch {
     return this.runRange(0, n);
   }
 
+  backslashes(from: number, to: number): Uint32Array {
+    const src = this.buf.subarray(from, to);
+    const out: number[] = [];
+    for (let p = src.indexOf(0x5c); p >= 0; p = src.indexOf(0x5c, p + 1)) out.push(p);
+    return Uint32Array.from(out);
+  }
+
   runRange(from: number, to: number): Uint32Array {
     const n = to - from;
     const src = this.buf.subarray(from, to);
@@ -626,9 +708,17 @@ export class JsSearch implements LiteralSearch {
  * disabled with TOKENWATCH_NO_SIMD=1), else the fallback. `sample`, a piece
  * of the input, helps choose rare fingerprints; results never depend on it.
  */
-export function literalSearch(literals: readonly SearchLiteral[], sample?: Uint8Array): LiteralSearch {
+export function literalSearch(literals: readonly SearchLiteral[], sample?: Uint8Array, layout?: SearchLayout): LiteralSearch {
   checkLiterals(literals);
   const mod = process.env.TOKENWATCH_NO_SIMD === '1' ? null : wasmModule();
-  if (mod && literals.length > 0) return new WasmSearch(literals, mod, sample);
+  if (mod && literals.length > 0) return new WasmSearch(literals, mod, sample, layout);
   return new JsSearch(literals);
+}
+
+/** Each literal's fingerprint and bucket: plain data, computed once and handed to every thread. */
+export type SearchLayout = { fp: number; bucket: number }[];
+
+export function searchLayout(literals: readonly SearchLiteral[], sample?: Uint8Array): SearchLayout {
+  checkLiterals(literals);
+  return plan(literals, sample);
 }

@@ -67,7 +67,7 @@ import { combineDetection, compiledOf } from '../sigma/index.js';
 import type { CItem, CValue, CompiledDetection } from '../sigma/index.js';
 import type { PatternInfo } from '../sigma/values.js';
 import { MAX_LITERALS, type SearchLiteral } from './literal-search.js';
-import { K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_REDACT, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
+import { HEAD, K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_HEAD, K_KEY, K_REDACT, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
 
 export type { PrefilterPlan };
 
@@ -208,11 +208,15 @@ export function ruleLiterals(rule: RuleSpec): Lit[] | null {
 /**
  * Keys by which an adapter other than `raw` claims a JSON object (the
  * `detect` functions of src/formats: eks, aks, gke, ecs), and the EventList's
- * `items`. A plain raw event has none of them; test/pipeline/prefilter.test.ts
- * checks this list against the adapters.
+ * `items`: for each way of detecting, one key it cannot do without (a
+ * CloudWatch log event needs `timestamp`, a Pub/Sub push `subscription`, both
+ * beside their `message`, which audit events use inside responseStatus). A
+ * plain raw event has none of them as a key (a hit counts only when a `:`
+ * follows: `"events"` is also a resource's name); test/pipeline/prefilter.test.ts
+ * checks this list against the adapters with every key of their fixtures.
  */
 export const ENVELOPE_KEYS: readonly string[] = [
-  '"awslogs"', '"logEvents"', '"records"', '"Records"', '"events"', '"message"',
+  '"awslogs"', '"logEvents"', '"records"', '"Records"', '"events"', '"timestamp"', '"subscription"',
   '"category"', '"Category"', '"Type"', '"Verb"', '"tables"',
   '"protoPayload"', '"entries"',
   '"kubernetes', '"hits"', '"_source"',
@@ -261,17 +265,17 @@ export function planPrefilter(rules: readonly RuleSpec[], o: PlanOptions): { pla
     add('"requestReceivedTimestamp"', false, K_RRT);
     add('"stageTimestamp"', false, K_STS);
   }
-  for (const k of ENVELOPE_KEYS) add(k, false, K_BLOCK);
+  for (const k of ENVELOPE_KEYS) add(k, false, K_BLOCK | K_KEY);
   for (const k of CONCAT) add(k, false, K_BLOCK);
   for (const t of REDACTION_TRIGGERS) add(t.text, t.caseInsensitive, K_REDACT);
   add('"auditID"', false, K_AUDITID);
   add('"stage"', false, K_STAGE);
   add('"verb"', false, K_VERB);
-  add('\\', false, K_BS);
+  add(HEAD, false, K_HEAD);
   if (literals.length > MAX_LITERALS) return { off: `more than ${MAX_LITERALS} literals to search` };
   const sensitive = new Uint8Array(128);
   for (const l of literals) {
-    if (kinds[literals.indexOf(l)] === K_BS) continue;
+    if (kinds[literals.indexOf(l)] === K_BS || kinds[literals.indexOf(l)] === K_HEAD) continue;
     const body = l.text.replace(/^"|"$/g, '');
     for (let i = 0; i < body.length; i++) {
       const c = body.charCodeAt(i);

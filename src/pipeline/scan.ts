@@ -23,6 +23,7 @@ import { decodeInto, matchRules, newCounters, sourceOf, type DecodeCounters } fr
 import { Engine, type ResultSink } from './engine.js';
 import { planPrefilter, type PrefilterPlan } from './prefilter.js';
 import { StageJudge } from './stage-judge.js';
+import { hashBytes } from './id-set.js';
 import { materialize, parallelizable, ParallelReader } from './workers.js';
 
 export interface ScanOptions {
@@ -244,6 +245,7 @@ async function readInputs(x: InputContext): Promise<void> {
           judge.offer(rec, NO, t);
         }
       : (id, stage) => judge.offerNone(id, stage),
+    skippedBytes: (b, start, end, stage) => judge.offerNoneBytes(b, start, end, hashBytes(b, start, end), stage),
     event: x.detectors ? (rec, matches) => judge.offer(rec, matches ?? NO) : (rec, matches) => judge.offer(rec, matches),
     reject: onReject,
   };
@@ -281,6 +283,7 @@ async function readInputs(x: InputContext): Promise<void> {
           threads,
           engine,
           o.blockBytes,
+          file.name,
         );
         try {
           summary.bytes += await pool.scanFile(file);

@@ -8,6 +8,13 @@
  */
 import { eventTime } from '../event/time.js';
 import { isFinalStage, type EventRecord } from '../event/types.js';
+import { FifoIdSet } from './id-set.js';
+
+function latin1(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
 
 export interface StageJudgeOptions<M> {
   judge(rec: EventRecord, matches: M): void;
@@ -38,13 +45,11 @@ export class StageJudge<M> {
   private head: Held<M> | null = null;
   private tail: Held<M> | null = null;
   /**
-   * Remembered final auditIDs, oldest first: a Set for membership and a ring of
-   * the same ids for eviction order. (Asking a Set for its oldest entry after
-   * many deletions walks over their holes: quadratic on a long log.)
+   * Remembered final auditIDs, the oldest forgotten beyond the cap. (A Set would
+   * do, but asking it for its oldest entry after many deletions walks over their
+   * holes: quadratic on a long log.)
    */
-  private readonly finals = new Set<string>();
-  private readonly ring: string[] = [];
-  private ringHead = 0;
+  private readonly finals: FifoIdSet;
   private readonly maxPending: number;
   private readonly maxFinal: number;
   private readonly pendingMs: number;
@@ -57,6 +62,7 @@ export class StageJudge<M> {
     this.maxPending = opts.maxPending ?? 100_000;
     this.maxFinal = opts.maxFinal ?? 100_000;
     this.pendingMs = opts.pendingMs ?? 2 * 3600_000;
+    this.finals = new FifoIdSet(this.maxFinal);
   }
 
   /**
@@ -139,19 +145,22 @@ export class StageJudge<M> {
   }
 
   private rememberFinal(id: string): void {
-    if (this.finals.has(id)) return;
-    this.finals.add(id);
-    // the ring holds the members in insertion order from ringHead on
-    this.ring.push(id);
-    if (this.finals.size > this.maxFinal) {
-      const oldest = this.ring[this.ringHead]!;
-      this.ring[this.ringHead++] = '';
-      this.finals.delete(oldest);
-      if (this.ringHead >= this.maxFinal) {
-        this.ring.splice(0, this.ringHead);
-        this.ringHead = 0;
-      }
+    if (!this.finals.has(id)) this.finals.add(id);
+  }
+
+  /**
+   * offerNone for an ASCII auditID given as bytes b[start..end) with its hash
+   * (hashBytes): the prefilter's replay of lines it did not parse, without
+   * making the id a string.
+   */
+  offerNoneBytes(b: Uint8Array, start: number, end: number, hash: number, stage: string | undefined): void {
+    if (end === start) return;
+    if (this.finals.hasBytes(b, start, end, hash)) {
+      this.duplicates++;
+      return;
     }
+    if (stage === undefined || isFinalStage(stage)) this.finals.addBytes(b, start, end, hash);
+    if (this.pending.size > 0) this.unhold(latin1(b, start, end));
   }
 
   private expire(now: number): void {

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { PickOptions } from '../formats/picker.js';
 import { BlockReader, transferables } from './block.js';
 import type { PrefilterPlan } from './line-classifier.js';
+import type { SearchLayout } from './literal-search.js';
 
 interface Init {
   plan: PrefilterPlan;
@@ -14,6 +15,7 @@ interface Init {
   keep: number;
   ctl: SharedArrayBuffer;
   window: number;
+  layout: SearchLayout;
 }
 
 interface FileMessage {
@@ -24,10 +26,11 @@ interface FileMessage {
   name: string;
   size: number;
   blockSize: number;
+  maxBytes?: number;
 }
 
 const init = workerData as Init;
-const reader = new BlockReader({ plan: init.plan, decode: init.decode, detectors: init.detectors, keep: init.keep });
+const reader = new BlockReader({ plan: init.plan, decode: init.decode, detectors: init.detectors, keep: init.keep, layout: init.layout });
 const ctl = new Int32Array(init.ctl);
 
 parentPort!.on('message', (m: FileMessage) => {
@@ -45,7 +48,7 @@ parentPort!.on('message', (m: FileMessage) => {
         Atomics.wait(ctl, base + 1, consumed, 100);
       }
       if (Atomics.load(ctl, base + 2) === 1) break;
-      const r = reader.read({ path: m.path, name: m.name, size: m.size, blockSize: m.blockSize, k });
+      const r = reader.read({ path: m.path, name: m.name, size: m.size, blockSize: m.blockSize, k, maxBytes: m.maxBytes });
       parentPort!.postMessage({ type: 'block', slot: m.slot, r }, transferables(r));
     }
   } catch (e) {

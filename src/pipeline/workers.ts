@@ -30,11 +30,14 @@ import { BlockReader, FACT_ANNOTATIONS, FACT_EXTRA, FACT_WIDTH, OP_FACT, OP_OBJ,
 import type { Engine } from './engine.js';
 import { decodeInto, matchRules, matchRulesIn, sourceOf, type DecodeCounters } from './evaluate.js';
 import type { PrefilterPlan } from './line-classifier.js';
+import { searchLayout } from './literal-search.js';
 import type { StageJudge } from './stage-judge.js';
 
 /** Files smaller than this are read by one thread. */
 export const MIN_PARALLEL_BYTES = 4 << 20;
 const BLOCK = 8 << 20;
+/** a block longer than this (a giant record in it) is read by the main thread, on its own */
+const MAX_BLOCK_BYTES = 32 << 20;
 /** blocks a worker may be ahead of the main thread */
 const WINDOW = 6;
 
@@ -114,18 +117,39 @@ export class ParallelReader {
   private readonly reader: BlockReader;
   private failure: Error | null = null;
   skippedLines = 0;
+  /** time this thread spent on consuming and on its own blocks, and the workers on theirs (ms) */
+  private mainMs = 0;
+  private workerMs = 0;
+  private blockMs = 0;
+  private blocks = 0;
 
   private readonly blockBytes: number;
 
-  constructor(private readonly x: ParallelContext, plan: PrefilterPlan, readers: number, private readonly engine: Engine, blockBytes = BLOCK) {
+  constructor(private readonly x: ParallelContext, plan: PrefilterPlan, readers: number, private readonly engine: Engine, blockBytes = BLOCK, sampleFile?: string) {
     this.blockBytes = Math.max(4096, blockBytes);
     this.ctl = new Int32Array(new SharedArrayBuffer(4 * 4 * 256));
-    const init = { plan, decode: x.decode, detectors: x.detectors, keep: x.keep, ctl: this.ctl.buffer, window: WINDOW };
-    this.reader = new BlockReader({ plan, decode: x.decode, detectors: x.detectors, keep: x.keep });
+    // the searcher's fingerprints, chosen once from a sample of the first file, for every thread
+    let sample: Buffer | undefined;
+    if (sampleFile) {
+      const fd = openSync(sampleFile, 'r');
+      try {
+        sample = Buffer.alloc(1 << 18);
+        sample = sample.subarray(0, readSync(fd, sample, 0, sample.length, 0));
+      } finally {
+        closeSync(fd);
+      }
+    }
+    const layout = searchLayout(plan.literals, sample);
+    const init = { plan, decode: x.decode, detectors: x.detectors, keep: x.keep, ctl: this.ctl.buffer, window: WINDOW, layout };
+    this.reader = new BlockReader({ plan, decode: x.decode, detectors: x.detectors, keep: x.keep, layout });
     for (let i = 0; i < readers - 1; i++) {
-      const w = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init });
+      // a worker holds one block and its results: a small heap is plenty (a block with a giant record is left to this thread)
+      const w = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
       w.on('message', (m: { type: string; slot: number; r?: BlockResult; error?: string }) => {
         if (m.type === 'block') {
+          this.workerMs += m.r!.ms;
+          this.blockMs += m.r!.ms;
+          this.blocks++;
           const s = this.slots.get(m.slot);
           if (!s) return;
           s.results.set(m.r!.k, m.r!);
@@ -163,7 +187,7 @@ export class ParallelReader {
     Atomics.store(this.ctl, base + 2, 0); // abandoned
     const s: Slot = { results: new Map(), wake: null };
     this.slots.set(slot, s);
-    const task = { path: file.name, name: file.name, size, blockSize: B };
+    const task = { path: file.name, name: file.name, size, blockSize: B, maxBytes: Math.max(4 * B, MAX_BLOCK_BYTES) };
     for (const w of this.workers) w.postMessage({ type: 'file', slot, nBlocks, ...task });
     let line = 1;
     try {
@@ -171,11 +195,16 @@ export class ParallelReader {
         let r = s.results.get(k);
         while (!r) {
           if (this.failure) throw this.failure;
-          // With the detectors on, this thread is the busy one (it runs them): it only waits.
-          const j = this.x.detectors && this.workers.length > 0 ? nBlocks : Atomics.add(this.ctl, base, 1);
+          // Nothing to consume: read the next block here, unless this thread already carries
+          // its share (with the detectors on it runs them, which is work enough).
+          const share = this.workers.length === 0 || this.blocks === 0 || this.mainMs + this.blockMs / this.blocks <= this.workerMs / this.workers.length + this.blockMs / this.blocks;
+          const j = share ? Atomics.add(this.ctl, base, 1) : nBlocks;
           if (j < nBlocks) {
-            // nothing to do but wait: read the next block here
-            s.results.set(j, this.reader.read({ ...task, k: j }));
+            const own = this.reader.read({ ...task, k: j });
+            this.mainMs += own.ms;
+            this.blockMs += own.ms;
+            this.blocks++;
+            s.results.set(j, own);
           } else {
             await new Promise<void>((resolve) => {
               s.wake = resolve;
@@ -193,7 +222,9 @@ export class ParallelReader {
           this.sequential(file, r.start, line);
           break;
         }
+        const c0 = performance.now();
         this.consume(r, file.name, line);
+        this.mainMs += performance.now() - c0;
         line += r.lines;
         Atomics.store(this.ctl, base + 1, k + 1);
         Atomics.notify(this.ctl, base + 1);
@@ -248,6 +279,8 @@ export class ParallelReader {
     let ri = 0;
     let fi = 0;
     let fp = 0;
+    let bi = 0;
+    let bp = 0;
     const S = r.strs;
     const F = r.facts;
     const op = r.op;
@@ -255,12 +288,25 @@ export class ParallelReader {
       switch (op[i]) {
         case OP_SKIPPED: {
           const len = r.idLen[li]!;
-          const id = len < 0 ? undefined : ids.slice(ip, ip + len);
-          if (len > 0) ip += len;
           const code = r.stage[li]!;
           const stage = code < STAGE_CODES.length ? STAGE_CODES[code] : code === STAGE_NONE ? undefined : r.stageOther[so++];
           const t = r.st[li]!;
           li++;
+          if (len === -2) {
+            // an ASCII auditID as bytes
+            const n = r.idByteLen[bi]!;
+            const h = r.idHash[bi]!;
+            bi++;
+            if (det) {
+              let id = '';
+              for (let q = bp; q < bp + n; q++) id += String.fromCharCode(r.idBytes[q]!);
+              judge.offer({ event: { auditID: id, stage }, source: lightSource, t } as EventRecord, NO_MATCH, t);
+            } else judge.offerNoneBytes(r.idBytes, bp, bp + n, h, stage);
+            bp += n;
+            break;
+          }
+          const id = len < 0 ? undefined : ids.slice(ip, ip + len);
+          if (len > 0) ip += len;
           if (det) {
             const rec = { event: { auditID: id, stage }, source: lightSource, t };
             judge.offer(rec, NO_MATCH, t);

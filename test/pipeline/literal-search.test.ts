@@ -35,9 +35,16 @@ test('finds exactly what indexOf finds: random literals, case-sensitive or not, 
     for (let i = 0; i < data.length; i++) data[i] = alpha.charCodeAt(Math.floor(r() * alpha.length));
     const [a, b] = both(lits, data);
     assert.deepEqual(a, b, JSON.stringify(lits));
-    // and on a part of it, positions relative to its start
+    // and the backslashes
+    const w = literalSearch(lits, data);
+    const j = new JsSearch(lits);
+    w.input(data.length).set(data);
+    j.input(data.length).set(data);
     const from = Math.floor(r() * data.length);
-    const [c, d] = both(lits, data, from, from + Math.floor(r() * (data.length - from)));
+    assert.deepEqual(Array.from(w.backslashes(from, data.length)), Array.from(j.backslashes(from, data.length)));
+    // and on a part of it, positions relative to its start
+    const from2 = Math.floor(r() * data.length);
+    const [c, d] = both(lits, data, from2, from2 + Math.floor(r() * (data.length - from2)));
     assert.deepEqual(c, d);
   }
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StageJudge } from '../../src/pipeline/stage-judge.js';
+import { FifoIdSet, hashBytes } from '../../src/pipeline/id-set.js';
 import type { EventRecord } from '../../src/event/types.js';
 
 const rec = (auditID: string | undefined, stage: string | undefined, t = '2026-01-01T00:00:00Z', extra: Record<string, unknown> = {}): EventRecord => ({
@@ -146,8 +147,11 @@ test('randomised: the same judgements, duplicates and evictions as the plain Map
       const id = r() < 0.05 ? '' : `id${Math.floor(r() * 40)}`;
       const e = rec(id, stages[Math.floor(r() * stages.length)], new Date(t).toISOString());
       const m = r() < 0.4 ? `m${i}` : null;
-      if (m === null && r() < 0.5) fast.offerNone(e.event.auditID, e.event.stage);
-      else fast.offer(e, m);
+      if (m === null && r() < 0.3) fast.offerNone(e.event.auditID, e.event.stage);
+      else if (m === null && r() < 0.5) {
+        const b = Buffer.from(`xx${e.event.auditID}yy`, 'latin1');
+        fast.offerNoneBytes(b, 2, b.length - 2, hashBytes(b, 2, b.length - 2), e.event.stage);
+      } else fast.offer(e, m);
       ref.offer(e, m);
     }
     fast.flush();
@@ -156,4 +160,37 @@ test('randomised: the same judgements, duplicates and evictions as the plain Map
     assert.equal(fast.duplicates, ref.duplicates);
     assert.equal(fast.evicted, ref.evicted);
   }
+});
+
+test('FifoIdSet: a Set that forgets its oldest members, for ASCII bytes and any string alike', () => {
+  let seed = 99;
+  const r = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  for (const cap of [1, 2, 7, 50]) {
+    const fast = new FifoIdSet(cap);
+    const ref: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const kind = r();
+      const id = kind < 0.1 ? `é${Math.floor(r() * 30)}` : kind < 0.15 ? `\ud800${Math.floor(r() * 5)}` : kind < 0.2 ? 'x'.repeat(Math.floor(r() * 300)) + Math.floor(r() * 5) : `id-${Math.floor(r() * 80)}`;
+      const has = ref.includes(id);
+      const ascii = /^[\x00-\x7f]*$/.test(id);
+      if (ascii && r() < 0.5) {
+        const b = Buffer.from(id, 'latin1');
+        assert.equal(fast.hasBytes(b, 0, b.length, hashBytes(b, 0, b.length)), has, id);
+        if (!has) fast.addBytes(b, 0, b.length, hashBytes(b, 0, b.length));
+      } else {
+        assert.equal(fast.has(id), has, id);
+        if (!has) fast.add(id);
+      }
+      if (!has) {
+        ref.push(id);
+        if (ref.length > cap) ref.shift();
+      }
+      assert.equal(fast.size, ref.length);
+    }
+  }
+  // distinct lone surrogates stay distinct
+  const s = new FifoIdSet(10);
+  s.add('\ud800');
+  assert.equal(s.has('\ud801'), false);
+  assert.equal(s.has('\ud800'), true);
 });
