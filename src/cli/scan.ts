@@ -14,6 +14,9 @@ import { collect, EXIT_ALERTS, EXIT_USAGE, readConfig, ruleSetFrom, UsageError }
 import { parseDuration, type Config } from '../config/config.js';
 import { DetectorSet } from '../detectors/detector-set.js';
 import { DetectorState } from '../detectors/state.js';
+import { subjectFromCorrelation, subjectFromDetector, subjectFromRule } from '../coverage/subjects.js';
+import type { CoverageSubject } from '../coverage/report.js';
+import { renderCoverage } from '../coverage/render-text.js';
 import { defaultStatePath, StateStore, StateStoreError } from '../store/state-store.js';
 
 interface ScanFlags {
@@ -37,6 +40,8 @@ interface ScanFlags {
   progress: boolean;
   prefilter: boolean;
   workers?: string;
+  coverage: boolean;
+  coverageGap?: string;
 }
 
 export function registerScan(program: Command): void {
@@ -65,6 +70,8 @@ export function registerScan(program: Command): void {
     .option('--no-progress', 'no progress line on stderr')
     .option('--workers <n>', `threads reading large files by byte ranges (default: the number of cores, at most ${MAX_WORKERS}; 1 = this thread only)`)
     .option('--no-prefilter', 'parse every line (the unoptimised reference path; same alerts, slower)')
+    .option('--coverage-gap <duration>', 'report spans of at least this long without any event as gaps in the coverage section (default 15m)')
+    .option('--no-coverage', 'no coverage section (what the logs could show, and whether each rule could have fired)')
     .addHelpText(
       'after',
       `
@@ -72,6 +79,12 @@ Formats are detected per record: raw audit.k8s.io Events (JSON lines, arrays,
 EventList), EKS CloudWatch, AKS diagnostic records, GKE Cloud Audit Logs and
 Elastic ECS documents. Token values are redacted before any rule or output
 sees them.
+
+Every scan ends with a coverage section (on stderr, and under "coverage" in
+--summary-json): per cluster or file, the time covered and its gaps, the audit
+levels, stages, verbs and resources seen, credential ids and binding extras,
+and for each rule, correlation and detector whether it could have fired on
+this input, and if not, why. See docs/coverage.md.
 
 Stateful detectors (minted-token-used, token-replay-new-source,
 bound-token-off-node, token-secret-read) remember what they learn in the
@@ -110,7 +123,13 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
     const showProgress = flags.progress && !flags.quiet && Boolean(process.stderr.isTTY);
     let progressShown = false;
     const alerts: Alert[] = [];
+    let coverageGapMs: number | undefined;
+    if (flags.coverageGap !== undefined) {
+      coverageGapMs = parseDuration(flags.coverageGap);
+      if (coverageGapMs === undefined || coverageGapMs < 60_000) throw new UsageError(`--coverage-gap "${flags.coverageGap}" is not a duration of a minute or more, like 15m or 2h`);
+    }
     const summary = await runScan({
+      coverage: flags.coverage ? { gapMs: coverageGapMs, subjects: coverageSubjects(set, detectors) } : undefined,
       inputs,
       rules: set.rules,
       decode: { format: flags.inputFormat, cluster: flags.cluster ?? cfg.cluster },
@@ -149,6 +168,7 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
       if (alerts.length === 0 && !flags.quiet) out.write(st.green('No alerts.') + '\n');
     }
     if (!flags.quiet) process.stderr.write(renderSummary(summary, errSt, 5) + '\n');
+    if (!flags.quiet && summary.coverage) process.stderr.write(renderCoverage(summary.coverage, errSt) + '\n');
     if (flags.summaryJson) writeFileSync(flags.summaryJson, JSON.stringify(summaryJson(summary), null, 2) + '\n');
     if (flags.strict && (summary.rejected > 0 || summary.input_errors.length > 0)) {
       process.stderr.write(`tokenwatch: --strict: ${summary.rejected} rejected record(s), ${summary.input_errors.length} input error(s)\n`);
@@ -163,6 +183,12 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
     }
     throw e;
   }
+}
+
+/** What the coverage report judges: every rule that can alert or feeds a correlation, each correlation, each detector. */
+function coverageSubjects(set: ReturnType<typeof ruleSetFrom>, detectors: DetectorSet | undefined): CoverageSubject[] {
+  const byRule = new Map(set.rules.map((r) => [r.sigma, subjectFromRule(r)]));
+  return [...byRule.values(), ...set.correlations.map((c) => subjectFromCorrelation(c, (r) => byRule.get(r))), ...(detectors?.detectors ?? []).map((d) => subjectFromDetector(d))];
 }
 
 /** At most this many threads by default: the scan is limited by memory bandwidth and the main thread beyond it. */
@@ -196,6 +222,7 @@ export function summaryJson(s: ScanSummary): Record<string, unknown> {
     ...(s.state_evictions ? { state_evictions: s.state_evictions } : {}),
     ...(s.correlation_stats ? { correlations: s.correlation_stats } : {}),
     ...(s.engine ? { engine: s.engine } : {}),
+    ...(s.coverage ? { coverage: s.coverage } : {}),
   };
 }
 

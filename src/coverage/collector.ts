@@ -120,7 +120,8 @@ export class CoverageCollector {
       c = this.classFor(so, verb, resource, subresource);
       so.lastClass = c;
     }
-    const n = ++c.n;
+    c.n++;
+    const n = ++c.seen;
     const tStage = ev.stageTimestamp;
     if (typeof tStage === 'string') this.time(so, tStage);
     else {
@@ -145,21 +146,25 @@ export class CoverageCollector {
    * TokenReviews with a body): then decode the line and pass it to `inspect`.
    */
   observeHead(file: string, cluster: string | undefined, h: EventHead): boolean {
+    return this.observeSkipped(file, cluster, h.verb ?? '', h.resource ?? '', h.subresource ?? '', h.time, h.body);
+  }
+
+  /** observeHead from parts (no head object per line): `body` false when the line holds no request or response object. */
+  observeSkipped(file: string, cluster: string | undefined, verb: string, resource: string, subresource: string, time: string | undefined, body: boolean | undefined, sec = NaN): boolean {
     let so = this.lastSource;
     if (so === null || cluster !== this.lastCluster || (cluster === undefined && file !== this.lastFile)) so = this.sourceFor(cluster, file);
     so.events++;
-    const verb = h.verb ?? '';
-    const resource = h.resource ?? '';
-    const subresource = h.subresource ?? '';
     let c = so.lastClass;
     if (c === null || c.verb !== verb || c.resource !== resource || c.subresource !== subresource) {
       c = this.classFor(so, verb, resource, subresource);
       so.lastClass = c;
     }
-    const n = ++c.n;
-    if (h.time !== undefined) this.time(so, h.time);
+    c.n++;
+    const n = ++c.seen;
+    if (sec === sec) this.second(so, sec);
+    else if (time !== undefined) this.time(so, time);
     else so.untimed++;
-    if (n <= INSPECT_FIRST || (c.special !== 0 && h.body !== false)) return true;
+    if (n <= INSPECT_FIRST || (c.special !== 0 && body !== false)) return true;
     this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0;
     return this.rnd >>> 22 === 0;
   }
@@ -177,6 +182,17 @@ export class CoverageCollector {
   /** Plain data of everything observed, to send from a worker thread and `merge` into the main thread's collector. */
   snapshot(): CoverageSnapshot {
     return { version: 1, sources: this.observations().map(snapshotSource) };
+  }
+
+  /**
+   * The snapshot of what was observed since the last call, then forgotten
+   * (sampling goes on as if nothing was): a block's share, which the main
+   * thread merges only if it uses the block's results.
+   */
+  takeSnapshot(): CoverageSnapshot {
+    const sources = this.observations().filter((so) => so.events > 0).map(snapshotSource);
+    for (const so of this.observations()) so.reset();
+    return { version: 1, sources };
   }
 
   /** Adds what another collector (a worker's) observed. */
@@ -264,6 +280,7 @@ export class CoverageCollector {
     if (ev.requestObject !== undefined) {
       m |= 1 << 25;
       c.reqObj++;
+      if (si >= 2) c.reqObjFinal++;
     }
     if (ev.responseObject !== undefined) {
       m |= 1 << 26;
@@ -376,6 +393,11 @@ export class CoverageCollector {
         this.tsSecA = sec;
       }
     }
+    this.second(so, sec);
+  }
+
+  /** Marks an event second (seconds since the epoch) in the source's time range and minute bitmap. */
+  private second(so: SourceObservation, sec: number): void {
     // most events fall in the second of the one before: nothing to record
     if (sec === so.lastSec) return;
     so.lastSec = sec;

@@ -15,5 +15,5 @@ export type { CoverageSnapshot } from './snapshot.js';
 export * from './needs.js';
 export type { CoverageReport, CoverageSubject, CredentialWarning, Gap, SourceCoverage, SubjectCoverage, SubjectSourceVerdict, Verdict } from './report.js';
 export { buildReport, underlyingFields } from './report.js';
-export { deriveNeeds, subjectFromDetector, subjectFromRule, subjectsFromRules, type DetectorLike } from './subjects.js';
+export { deriveNeeds, subjectFromCorrelation, subjectFromDetector, subjectFromRule, subjectsFromRules, type DetectorLike } from './subjects.js';
 export { renderCoverage, type CoverageStyle, type RenderOptions } from './render-text.js';

@@ -53,6 +53,8 @@ export const K_TOKEN_REVIEW = 4;
 export class EventClass {
   /** events of this class (exact) */
   n = 0;
+  /** events of this class ever seen by this collector, resets included: what sampling decides on */
+  seen = 0;
   /**
    * Events inspected in full: all of the first 64, then one in 8; all of
    * them for TokenRequests, Secrets and TokenReviews. Every counter below
@@ -69,6 +71,8 @@ export class EventClass {
   /** OR of FIELD_BITS over the events */
   mask = 0;
   reqObj = 0;
+  /** of them, events of a final stage (ResponseComplete, Panic, none): a request's body counted once */
+  reqObjFinal = 0;
   respObj = 0;
   /** credential-id JTI= (any actor), X509SHA256= (any actor) */
   jti = 0;
@@ -94,6 +98,29 @@ export class EventClass {
     if (resource === 'secrets') k |= K_SECRET;
     if (resource === 'tokenreviews') k |= K_TOKEN_REVIEW;
     this.special = k;
+  }
+
+  /** Forgets the counts (after a snapshot), keeping what sampling decides on. */
+  reset(): void {
+    this.n = 0;
+    this.inspected = 0;
+    this.sa = 0;
+    this.node = 0;
+    this.levels.fill(0);
+    this.stages.fill(0);
+    this.mask = 0;
+    this.reqObj = 0;
+    this.reqObjFinal = 0;
+    this.respObj = 0;
+    this.jti = 0;
+    this.x509 = 0;
+    this.saJti = 0;
+    this.saPod = 0;
+    this.saNode = 0;
+    this.issued = 0;
+    this.annotationKeys.clear();
+    this.extraKeys.clear();
+    this.keysCapped = false;
   }
 }
 
@@ -161,6 +188,27 @@ export class SourceObservation {
       left -= v;
     });
     return out;
+  }
+
+  /** Forgets what was observed (after a snapshot), keeping the classes and their sampling counts. */
+  reset(): void {
+    this.events = 0;
+    this.formats.clear();
+    this.lastFormatCount = 0;
+    for (const c of this.allClasses()) c.reset();
+    this.minSec = NaN;
+    this.maxSec = NaN;
+    this.untimed = 0;
+    this.days.clear();
+    this.daysCapped = false;
+    this.inspected = 0;
+    this.topKeys.clear();
+    this.tokenInLog = null;
+    this.secretData = null;
+    this.reviewedToken = null;
+    this.lastSec = NaN;
+    this.lastDay = NaN;
+    this.lastDayBits = null;
   }
 
   flushFormat(): void {

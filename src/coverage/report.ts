@@ -435,7 +435,7 @@ function summarize(so: SourceObservation, gapMs: number): SourceCoverage {
   const verbs = new Map<string, number>();
   const resources = new Map<string, number>();
   const cred = { service_account_requests: 0, with_jti: 0, with_pod_name: 0, with_node_name: 0, x509: 0 };
-  const tr = { count: 0, finals: 0, early: 0, levels: [0, 0, 0, 0, 0], with_body: 0, with_issued_credential_id: 0 };
+  const tr = { count: 0, finals: 0, early: 0, levels: [0, 0, 0, 0, 0], with_body: 0, with_body_final: 0, with_issued_credential_id: 0 };
   const reads = { get: 0, list: 0, watch: 0 };
   for (const c of so.allClasses()) {
     for (let i = 0; i < 5; i++) {
@@ -459,6 +459,7 @@ function summarize(so: SourceObservation, gapMs: number): SourceCoverage {
       tr.early += c.stages[0]! + c.stages[1]!;
       for (let i = 0; i < 5; i++) tr.levels[i]! += c.levels[i]!;
       tr.with_body += c.reqObj;
+      tr.with_body_final += c.reqObjFinal;
       tr.with_issued_credential_id += c.issued;
     }
     if (c.verb === 'get' || c.verb === 'list' || c.verb === 'watch') reads[c.verb] += c.n;
@@ -478,7 +479,7 @@ function summarize(so: SourceObservation, gapMs: number): SourceCoverage {
     resources: sortedRecord(resources, 15),
     resource_kinds: resources.size,
     credential_ids: cred,
-    token_requests: { count: tr.count, requests: tr.finals > 0 ? tr.finals : tr.early, levels: named(LEVEL_NAMES, tr.levels), with_body: tr.with_body, with_issued_credential_id: tr.with_issued_credential_id },
+    token_requests: { count: tr.count, requests: tr.finals > 0 ? tr.finals : tr.early, levels: named(LEVEL_NAMES, tr.levels), with_body: tr.finals > 0 ? tr.with_body_final : tr.with_body, with_issued_credential_id: tr.with_issued_credential_id },
     reads,
     warnings,
   };

@@ -18,6 +18,7 @@ export interface ClassSnapshot {
   stages: number[];
   mask: number;
   reqObj: number;
+  reqObjFinal: number;
   respObj: number;
   jti: number;
   x509: number;
@@ -72,6 +73,7 @@ function snapshotClass(c: EventClass): ClassSnapshot {
     stages: [...c.stages],
     mask: c.mask,
     reqObj: c.reqObj,
+    reqObjFinal: c.reqObjFinal,
     respObj: c.respObj,
     jti: c.jti,
     x509: c.x509,
@@ -89,8 +91,9 @@ const num = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 export function snapshotSource(so: SourceObservation): SourceSnapshot {
   const classes: ClassSnapshot[] = [];
-  for (const byRes of so.classes.values()) for (const bySub of byRes.values()) for (const c of bySub.values()) classes.push(snapshotClass(c));
-  if (so.other) classes.push(snapshotClass(so.other));
+  // a class without events since the last reset has nothing to say
+  for (const byRes of so.classes.values()) for (const bySub of byRes.values()) for (const c of bySub.values()) if (c.n > 0) classes.push(snapshotClass(c));
+  if (so.other && so.other.n > 0) classes.push(snapshotClass(so.other));
   so.flushFormat();
   return {
     key: so.key,
@@ -122,6 +125,7 @@ function addClass(c: EventClass, x: ClassSnapshot): void {
   }
   c.mask |= x.mask;
   c.reqObj += x.reqObj;
+  c.reqObjFinal += x.reqObjFinal;
   c.respObj += x.respObj;
   c.jti += x.jti;
   c.x509 += x.x509;

@@ -7,7 +7,7 @@
  * field it tests positively becomes "those events must carry the field".
  */
 import { extension, type RuleSpec } from '../ruleset/rule-spec.js';
-import { compiledOf, type CBody, type CCond, type CFieldItem, type CValue, type SigmaRule } from '../sigma/index.js';
+import { compiledOf, type CBody, type CCond, type CFieldItem, type CValue, type SigmaCorrelation, type SigmaRule } from '../sigma/index.js';
 import { parseNeeds, type EventSelector, type Need, type Needs } from './needs.js';
 import type { CoverageSubject } from './report.js';
 
@@ -203,4 +203,21 @@ export function subjectFromDetector(d: DetectorLike): CoverageSubject {
   const s: CoverageSubject = { id: d.ref.id, title: d.ref.title, kind: 'detector', needs };
   if (problems.length) s.problems = problems;
   return s;
+}
+
+/**
+ * A correlation as the report judges it: it can fire only where the rules it
+ * counts can. Temporal correlations need every rule's events (all needs at
+ * once); counting correlations need only one rule's (any of them). A rule that
+ * is itself a correlation is judged the same way, recursively.
+ */
+export function subjectFromCorrelation(c: SigmaCorrelation, ruleSubject: (r: SigmaRule) => CoverageSubject | undefined): CoverageSubject {
+  const parts: Needs[] = [];
+  for (const ref of c.refs) {
+    const s = ref.kind === 'rule' ? ruleSubject(ref.rule) : subjectFromCorrelation(ref.correlation, ruleSubject);
+    if (s) parts.push(s.needs);
+  }
+  const all = c.type === 'temporal' || c.type === 'temporal_ordered';
+  const needs: Needs = all ? parts.flat() : parts.length === 1 ? parts[0]! : parts.some((p) => p.length === 0) ? [] : [{ anyOf: parts }];
+  return { id: c.name ?? c.id, title: c.title, kind: 'rule', needs, derived: true };
 }

@@ -4,44 +4,23 @@
  * first and last seen. Updated after the detectors have judged a request, so
  * a request is compared with what came before it.
  */
-import { clientIp, serviceAccountOf } from '../event/derived.js';
-import type { EventRecord } from '../event/types.js';
 import { userAgentFamily } from './ip.js';
-import { keyOf, type Baseline, type DetectorState, type SourceSeen } from './state.js';
+import { Sources } from './sources.js';
+import type { DetectorState } from './state.js';
+import type { EventView } from './view.js';
 
-export function learnBaseline(st: DetectorState, rec: EventRecord, t: number): void {
-  const user = rec.event.user?.username;
-  if (!serviceAccountOf(user)) return;
-  const k = keyOf(rec.source.cluster, user!);
-  let b = st.baselines.get(k);
+export function learnBaseline(st: DetectorState, v: EventView): void {
+  if (!v.isSa) return;
+  const user = v.user!;
+  const cluster = v.cluster;
+  const t = v.t;
+  let b = st.baselines.getIn(cluster, user);
   if (!b) {
-    b = { first: t, lastSeen: t, ips: {}, agents: {} };
-    st.baselines.set(k, b);
-  } else st.baselines.touch(k, b, t);
-  const ip = clientIp(rec.event);
-  if (ip) bump(b.ips, ip, t, st.maxSourcesPerAccount);
-  const fam = userAgentFamily(rec.event.userAgent);
-  if (fam) bump(b.agents, fam, t, 32);
-}
-
-function bump(m: Record<string, SourceSeen>, k: string, t: number, cap: number): void {
-  const cur = m[k];
-  if (cur) {
-    cur.count++;
-    if (t > cur.last) cur.last = t;
-    if (t < cur.first) cur.first = t;
-    return;
-  }
-  m[k] = { first: t, last: t, count: 1 };
-  const keys = Object.keys(m);
-  if (keys.length > cap) {
-    // forget the least recently seen source
-    let oldest = keys[0]!;
-    for (const x of keys) if (m[x]!.last < m[oldest]!.last) oldest = x;
-    delete m[oldest];
-  }
-}
-
-export function baselineOf(st: DetectorState, cluster: string | undefined, user: string): Baseline | undefined {
-  return st.baselines.get(keyOf(cluster, user));
+    b = { first: t, lastSeen: t, ips: new Sources(), agents: new Sources() };
+    st.baselines.setIn(cluster, user, b);
+  } else st.baselines.touchIn(cluster, user, b, t);
+  const ip = v.ip;
+  if (ip) b.ips.bump(ip, t, st.maxSourcesPerAccount);
+  const fam = userAgentFamily(v.ev.userAgent);
+  if (fam) b.agents.bump(fam, t, 32);
 }

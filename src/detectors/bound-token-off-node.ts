@@ -6,13 +6,12 @@
  * pod object lingered (graceful termination) while someone else held the token.
  */
 import type { RuleRef } from '../alerts/alert.js';
-import { clientIp } from '../event/derived.js';
 import type { EventRecord } from '../event/types.js';
 import { inCluster } from './cluster-model.js';
 import { isLoopback } from './ip.js';
 import { keyOf } from './state.js';
-import { boundPod } from './token-replay-new-source.js';
 import type { Detector, DetectorHost } from './types.js';
+import { EventView } from './view.js';
 
 export interface OffNodeOptions {
   /** requests this long after the pod's deletion are still its own, finishing (default 2 min) */
@@ -47,16 +46,21 @@ export class BoundTokenOffNode implements Detector {
   }
 
   observe(rec: EventRecord, t: number, host: DetectorHost): void {
-    const ev = rec.event;
-    const bound = boundPod(ev);
-    if (!bound || !bound.node) return;
-    const ns = /^system:serviceaccount:([^:]+):/.exec(ev.user?.username ?? '')?.[1];
-    if (!ns) return;
+    this.judge(new EventView().fill(rec, t), host);
+  }
+
+  /** `observe` on a filled view (the detector set's path). */
+  judge(v: EventView, host: DetectorHost): void {
+    const node = v.podNode;
+    // a pod-bound token (the view reads the extras of service-account users only, the others have no namespace)
+    if (v.pod === undefined || !node) return;
     const st = host.state;
-    const cluster = rec.source.cluster;
-    const podRef = `${ns}/${bound.pod}`;
-    const pod = st.pods.get(keyOf(cluster, podRef));
-    const ip = clientIp(ev);
+    const rec = v.rec;
+    const t = v.t;
+    const cluster = v.cluster;
+    const podRef = v.podRef!;
+    const pod = v.boundPod(st);
+    const ip = v.ip;
     if (pod?.deletedAt !== undefined && t - pod.deletedAt > this.graceMs) {
       host.emit({
         detector: REF.id,
@@ -68,22 +72,22 @@ export class BoundTokenOffNode implements Detector {
       return;
     }
     if (!ip || isLoopback(ip)) return;
-    const nodeIp = st.nodes.get(keyOf(cluster, bound.node))?.ip;
+    const nodeIp = v.boundNode(st)?.ip;
     if (ip === nodeIp || ip === pod?.ip) return;
-    const otherNode = st.nodeByIp.get(keyOf(cluster, ip))?.value;
-    const otherPodKey = st.podByIp.get(keyOf(cluster, ip))?.value;
+    const otherNode = st.nodeByIp.getIn(cluster, ip)?.value;
+    const otherPodKey = st.podByIp.getIn(cluster, ip)?.value;
     const otherPod = otherPodKey ? st.pods.get(otherPodKey) : undefined;
     let where: string | undefined;
-    if (otherNode && otherNode !== bound.node) where = `node ${otherNode}`;
-    else if (otherPodKey && otherPodKey !== keyOf(cluster, podRef) && otherPod?.node && otherPod.node !== bound.node) where = `pod ${otherPodKey.split('\u0001')[1]} on node ${otherPod.node}`;
+    if (otherNode && otherNode !== node) where = `node ${otherNode}`;
+    else if (otherPodKey && otherPodKey !== keyOf(cluster, podRef) && otherPod?.node && otherPod.node !== node) where = `pod ${otherPodKey.split('\u0001')[1]} on node ${otherPod.node}`;
     else if (!inCluster(st, cluster, ip) && (nodeIp !== undefined || pod?.ip !== undefined)) where = 'an address outside the cluster';
     if (!where) return;
     host.emit({
       detector: REF.id,
       key: { pod: podRef, client_ip: ip },
       rec,
-      summary: `the token bound to pod ${podRef} on node ${bound.node} was used from ${ip} (${where})`,
-      notes: [nodeIp ? `node ${bound.node} acts from ${nodeIp}` : `the address of node ${bound.node} is not in the log`, pod?.ip ? `the pod's address is ${pod.ip}` : 'the pod\'s address is not known'],
+      summary: `the token bound to pod ${podRef} on node ${node} was used from ${ip} (${where})`,
+      notes: [nodeIp ? `node ${node} acts from ${nodeIp}` : `the address of node ${node} is not in the log`, pod?.ip ? `the pod's address is ${pod.ip}` : 'the pod\'s address is not known'],
     });
   }
 }

@@ -1,68 +1,234 @@
 /**
- * A Map with a cap on keys and an event-time TTL: the oldest-touched entries
+ * A map with a cap on keys and an event-time TTL: the oldest-touched entries
  * go first when the cap is reached, and `sweep(now)` drops entries not seen
  * within the TTL. What was dropped is counted, so a report can say so.
+ *
+ * Keys are `cluster \u0001 name` (state.ts `keyOf`), and that is what the
+ * store reads and writes. The detectors ask by cluster and name instead
+ * (`getIn`, `setIn`, …): building and hashing the joined key for every request
+ * cost more than the rest of a detector's work, so entries are indexed per
+ * cluster by name, and the recency order is a list of its own (a touch moves
+ * an entry without hashing its key again).
  */
 export interface Timed {
   lastSeen: number;
 }
 
-export class BoundedMap<K, V extends Timed> {
-  private readonly m = new Map<K, V>();
+/** State keys carry the cluster, so logs of several clusters never mix. */
+export function keyOf(cluster: string | undefined, name: string): string {
+  return `${cluster ?? ''}\u0001${name}`;
+}
+
+class Slot<V> {
+  prev: Slot<V> | null = null;
+  next: Slot<V> | null = null;
+  constructor(
+    readonly scope: string,
+    readonly name: string,
+    public v: V,
+  ) {}
+}
+
+type Index<V> = Map<string, Slot<V>>;
+
+/**
+ * The scope of keys without a separator (never made by `keyOf`, but the string
+ * API takes any key): a separator itself, which no split key's scope contains.
+ */
+const BARE = '\u0001';
+
+export class BoundedMap<V extends Timed> {
+  private readonly scopes = new Map<string, Index<V>>();
+  private head: Slot<V> | null = null;
+  private tail: Slot<V> | null = null;
+  private count = 0;
+  // Most logs name one cluster (or none): remember the index asked for last.
+  private lastCluster: string | undefined = undefined;
+  private lastIndex: Index<V> | null = null;
   evicted = 0;
   expired = 0;
 
   constructor(readonly maxKeys: number, readonly ttlMs: number) {}
 
   get size(): number {
-    return this.m.size;
+    return this.count;
   }
 
-  get(k: K): V | undefined {
-    return this.m.get(k);
+  // ---- by cluster and name (the detectors) ----
+
+  getIn(cluster: string | undefined, name: string): V | undefined {
+    const ix = this.indexFor(cluster);
+    if (ix === null) return this.get(keyOf(cluster, name));
+    const s = ix.get(name);
+    return s === undefined ? undefined : s.v;
   }
 
-  has(k: K): boolean {
-    return this.m.has(k);
+  hasIn(cluster: string | undefined, name: string): boolean {
+    const ix = this.indexFor(cluster);
+    if (ix === null) return this.has(keyOf(cluster, name));
+    return ix.has(name);
   }
 
   /** Sets and marks as most recently used. */
-  set(k: K, v: V): void {
-    this.m.delete(k);
-    this.m.set(k, v);
-    if (this.m.size > this.maxKeys) {
-      const oldest = this.m.keys().next().value as K;
-      this.m.delete(oldest);
-      this.evicted++;
-    }
+  setIn(cluster: string | undefined, name: string, v: V): void {
+    const ix = this.indexFor(cluster);
+    if (ix === null) this.set(keyOf(cluster, name), v);
+    else this.put(ix, cluster ?? '', name, v);
   }
 
   /** Marks an entry as used at `t` (moves it to the young end). */
-  touch(k: K, v: V, t: number): void {
+  touchIn(cluster: string | undefined, name: string, v: V, t: number): void {
+    if (!(t < v.lastSeen)) v.lastSeen = t;
+    this.setIn(cluster, name, v);
+  }
+
+  deleteIn(cluster: string | undefined, name: string): boolean {
+    const ix = this.indexFor(cluster);
+    if (ix === null) return this.delete(keyOf(cluster, name));
+    return this.remove(ix, name);
+  }
+
+  // ---- by joined key (the store, tests) ----
+
+  get(k: string): V | undefined {
+    const s = this.scopes.get(scopeOf(k))?.get(nameOf(k));
+    return s === undefined ? undefined : s.v;
+  }
+
+  has(k: string): boolean {
+    return this.scopes.get(scopeOf(k))?.has(nameOf(k)) ?? false;
+  }
+
+  /** Sets and marks as most recently used. */
+  set(k: string, v: V): void {
+    const scope = scopeOf(k);
+    this.put(this.indexOfScope(scope, true)!, scope, nameOf(k), v);
+  }
+
+  /** Marks an entry as used at `t` (moves it to the young end). */
+  touch(k: string, v: V, t: number): void {
     if (!(t < v.lastSeen)) v.lastSeen = t;
     this.set(k, v);
   }
 
-  delete(k: K): boolean {
-    return this.m.delete(k);
+  delete(k: string): boolean {
+    const ix = this.indexOfScope(scopeOf(k), false);
+    return ix !== undefined && this.remove(ix, nameOf(k));
   }
 
   /** Drops entries last seen more than ttl before `now` (event time). */
   sweep(now: number): void {
     if (Number.isNaN(now)) return;
-    for (const [k, v] of this.m) {
-      if (now - v.lastSeen > this.ttlMs) {
-        this.m.delete(k);
+    for (let s = this.head; s !== null; ) {
+      const next = s.next;
+      if (now - s.v.lastSeen > this.ttlMs) {
+        this.drop(s);
         this.expired++;
       }
+      s = next;
     }
   }
 
-  entries(): IterableIterator<[K, V]> {
-    return this.m.entries();
+  /** Joined keys and values, least recently used first. */
+  *entries(): IterableIterator<[string, V]> {
+    for (let s = this.head; s !== null; s = s.next) yield [s.scope === BARE ? s.name : `${s.scope}\u0001${s.name}`, s.v];
   }
 
   clear(): void {
-    this.m.clear();
+    this.scopes.clear();
+    this.head = this.tail = null;
+    this.count = 0;
+    this.lastCluster = undefined;
+    this.lastIndex = null;
   }
+
+  // ---- inside ----
+
+  /** The index of a cluster, made if new; null for a cluster whose name holds the separator (asked by joined key). */
+  private indexFor(cluster: string | undefined): Index<V> | null {
+    if (cluster === this.lastCluster && this.lastIndex !== null) return this.lastIndex;
+    const scope = cluster ?? '';
+    if (scope.includes('\u0001')) return null;
+    const ix = this.indexOfScope(scope, true)!;
+    this.lastCluster = cluster;
+    this.lastIndex = ix;
+    return ix;
+  }
+
+  private indexOfScope(scope: string, make: boolean): Index<V> | undefined {
+    let ix = this.scopes.get(scope);
+    if (ix === undefined && make) {
+      ix = new Map();
+      this.scopes.set(scope, ix);
+    }
+    return ix;
+  }
+
+  private put(ix: Index<V>, scope: string, name: string, v: V): void {
+    const s = ix.get(name);
+    if (s !== undefined) {
+      s.v = v;
+      if (s !== this.tail) {
+        this.unlink(s);
+        this.append(s);
+      }
+      return;
+    }
+    const n = new Slot(scope, name, v);
+    ix.set(name, n);
+    this.append(n);
+    this.count++;
+    if (this.count > this.maxKeys) {
+      this.drop(this.head!);
+      this.evicted++;
+    }
+  }
+
+  private remove(ix: Index<V>, name: string): boolean {
+    const s = ix.get(name);
+    if (s === undefined) return false;
+    this.drop(s);
+    return true;
+  }
+
+  private drop(s: Slot<V>): void {
+    const ix = this.scopes.get(s.scope)!;
+    ix.delete(s.name);
+    if (ix.size === 0) {
+      // a cluster that is gone leaves no empty index behind
+      this.scopes.delete(s.scope);
+      if (this.lastIndex === ix) {
+        this.lastIndex = null;
+        this.lastCluster = undefined;
+      }
+    }
+    this.unlink(s);
+    this.count--;
+  }
+
+  private append(s: Slot<V>): void {
+    s.prev = this.tail;
+    s.next = null;
+    if (this.tail !== null) this.tail.next = s;
+    else this.head = s;
+    this.tail = s;
+  }
+
+  private unlink(s: Slot<V>): void {
+    if (s.prev !== null) s.prev.next = s.next;
+    else this.head = s.next;
+    if (s.next !== null) s.next.prev = s.prev;
+    else this.tail = s.prev;
+    s.prev = s.next = null;
+  }
+}
+
+function scopeOf(k: string): string {
+  const i = k.indexOf('\u0001');
+  return i < 0 ? BARE : k.slice(0, i);
+}
+
+function nameOf(k: string): string {
+  const i = k.indexOf('\u0001');
+  return i < 0 ? k : k.slice(i + 1);
 }

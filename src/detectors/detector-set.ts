@@ -7,12 +7,13 @@
 import type { EventRecord } from '../event/types.js';
 import { learnBaseline } from './baseline.js';
 import { BoundTokenOffNode, type OffNodeOptions } from './bound-token-off-node.js';
-import { observeCluster } from './cluster-model.js';
+import { learnCluster } from './cluster-model.js';
 import { MintedTokenUsed, type MintedTokenOptions } from './minted-token-used.js';
 import { DetectorState } from './state.js';
 import { TokenReplayNewSource } from './token-replay-new-source.js';
 import { TokenSecretRead, type SecretReadOptions } from './token-secret-read.js';
 import type { Detector, DetectorFinding, DetectorHost } from './types.js';
+import { EventView } from './view.js';
 
 export interface DetectorOptions extends MintedTokenOptions, OffNodeOptions, SecretReadOptions {
   /** how long, in event time from the first event ever seen, baselines only learn (default 60 min) */
@@ -28,15 +29,27 @@ export class DetectorSet {
   private readonly host: DetectorHost;
   private readonly learningMs: number;
   private seen = 0;
+  // Each detector by its own field (undefined when disabled), called in the order of
+  // `detectors`: one call site per class stays monomorphic.
+  private readonly minted: MintedTokenUsed | undefined;
+  private readonly replay: TokenReplayNewSource | undefined;
+  private readonly offNode: BoundTokenOffNode | undefined;
+  private readonly secretRead: TokenSecretRead | undefined;
+  // One view, refilled for every request: nothing keeps it past `observe`.
+  private readonly view = new EventView();
 
   /** where findings go; the pipeline sets it to its alert grouper */
   emit: (f: DetectorFinding) => void;
 
   constructor(readonly state: DetectorState, o: DetectorOptions = {}) {
     this.emit = () => {};
-    const all: Detector[] = [new MintedTokenUsed(o), new TokenReplayNewSource(), new BoundTokenOffNode(o), new TokenSecretRead(o)];
     const off = new Set(o.disable ?? []);
-    this.detectors = all.filter((d) => !off.has(d.ref.id));
+    const on = <D extends Detector>(d: D): D | undefined => (off.has(d.ref.id) ? undefined : d);
+    this.minted = on(new MintedTokenUsed(o));
+    this.replay = on(new TokenReplayNewSource());
+    this.offNode = on(new BoundTokenOffNode(o));
+    this.secretRead = on(new TokenSecretRead(o));
+    this.detectors = [this.minted, this.replay, this.offNode, this.secretRead].filter((d): d is NonNullable<typeof d> => d !== undefined);
     this.learningMs = o.learningMs ?? 60 * 60_000;
     this.host = {
       state,
@@ -54,9 +67,19 @@ export class DetectorSet {
       if (meta.firstEventMs === undefined || t < meta.firstEventMs) meta.firstEventMs = t;
       if (meta.lastEventMs === undefined || t > meta.lastEventMs) meta.lastEventMs = t;
     }
-    observeCluster(this.state, rec, t);
-    for (const d of this.detectors) d.observe(rec, t, this.host);
-    learnBaseline(this.state, rec, t);
+    const v = this.view.fill(rec, t);
+    // A request with neither a user nor an object (a line the prefilter skipped, replayed
+    // with only its auditID and stage) concerns no detector: each would return at once.
+    if (v.user != null || v.objectRef != null) {
+      const st = this.state;
+      const host = this.host;
+      learnCluster(st, v);
+      this.minted?.judge(v, host);
+      this.replay?.judge(v, host);
+      this.offNode?.judge(v, host);
+      this.secretRead?.judge(v, host);
+      learnBaseline(st, v);
+    }
     if (++this.seen % 100_000 === 0 && meta.lastEventMs !== undefined) this.state.sweep(meta.lastEventMs);
   }
 }

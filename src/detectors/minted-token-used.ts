@@ -13,8 +13,9 @@ import { formatDuration } from '../alerts/context.js';
 import { clientIp, credentialId, expirationSeconds, issuedCredentialId, serviceAccountOf, targetAccount } from '../event/derived.js';
 import type { EventRecord } from '../event/types.js';
 import { isSystemIdentity } from './system-identities.js';
-import { keyOf, type MintInfo } from './state.js';
+import type { MintInfo } from './state.js';
 import type { Detector, DetectorHost } from './types.js';
+import { EventView } from './view.js';
 
 export interface MintedTokenOptions {
   /** how long after a mint the no-credential-id fallback links a new source to it (default 60 min) */
@@ -53,35 +54,44 @@ export class MintedTokenUsed implements Detector {
   }
 
   observe(rec: EventRecord, t: number, host: DetectorHost): void {
-    const ev = rec.event;
-    const st = host.state;
-    const cluster = rec.source.cluster;
-    const o = ev.objectRef;
-    if (o?.resource === 'serviceaccounts' && o.subresource === 'token' && ev.verb === 'create') {
-      this.recordMint(rec, t, host);
+    this.judge(new EventView().fill(rec, t), host);
+  }
+
+  /** `observe` on a filled view (the detector set's path). */
+  judge(v: EventView, host: DetectorHost): void {
+    const o = v.objectRef;
+    if (o?.resource === 'serviceaccounts' && o.subresource === 'token' && v.ev.verb === 'create') {
+      this.recordMint(v.rec, v.t, host);
       return;
     }
-    const user = ev.user?.username;
-    if (!serviceAccountOf(user)) return;
+    if (!v.isSa) return;
+    const ev = v.ev;
+    const t = v.t;
+    const st = host.state;
+    const cluster = v.cluster;
     const cred = credentialId(ev);
     if (cred?.startsWith('JTI=')) {
-      const mint = st.mints.get(keyOf(cluster, cred));
+      if (st.mints.size === 0) return;
+      const mint = st.mints.getIn(cluster, cred);
       if (mint) {
-        st.mints.touch(keyOf(cluster, cred), mint, t);
-        this.emit(host, rec, mint, 'credential id');
+        st.mints.touchIn(cluster, cred, mint, t);
+        this.emit(host, v.rec, mint, 'credential id');
       }
       return;
     }
     if (cred) return; // a client certificate or another kind of credential
     // no credential id on this request: link by time and new source
-    const recent = st.recentMints.get(keyOf(cluster, user!));
+    if (st.recentMints.size === 0) return;
+    const user = v.user!;
+    const recent = st.recentMints.getIn(cluster, user);
     if (!recent) return;
-    const ip = clientIp(ev);
-    const base = st.baselines.get(keyOf(cluster, user!));
-    const known = ip !== undefined && base?.ips[ip] !== undefined && base.ips[ip]!.first < recent.list[0]!.t;
+    const ip = v.ip;
+    const base = st.baselines.getIn(cluster, user);
+    const seen = ip !== undefined ? base?.ips.get(ip) : undefined;
+    const known = seen !== undefined && seen.first < recent.list[0]!.t;
     if (known) return;
     const mint = [...recent.list].reverse().find((m) => t >= m.t && t - m.t <= this.windowMs && !m.jti);
-    if (mint) this.emit(host, rec, mint, 'time and new source');
+    if (mint) this.emit(host, v.rec, mint, 'time and new source');
   }
 
   private recordMint(rec: EventRecord, t: number, host: DetectorHost): void {
@@ -107,11 +117,10 @@ export class MintedTokenUsed implements Detector {
     };
     const st = host.state;
     const cluster = rec.source.cluster;
-    if (jti) st.mints.set(keyOf(cluster, jti), mint);
-    const rk = keyOf(cluster, target);
-    const list = st.recentMints.get(rk)?.list.filter((m) => t - m.t <= this.windowMs) ?? [];
+    if (jti) st.mints.setIn(cluster, jti, mint);
+    const list = st.recentMints.getIn(cluster, target)?.list.filter((m) => t - m.t <= this.windowMs) ?? [];
     list.push(mint);
-    st.recentMints.set(rk, { list: list.slice(-10), lastSeen: t });
+    st.recentMints.setIn(cluster, target, { list: list.slice(-10), lastSeen: t });
   }
 
   private emit(host: DetectorHost, rec: EventRecord, mint: MintInfo, linkedBy: string): void {

@@ -5,6 +5,9 @@
  */
 import type { AuditEvent, Source } from '../event/types.js';
 import { BoundedMap, type Timed } from './bounded-map.js';
+import { Sources, type SourceSeen } from './sources.js';
+
+export { keyOf } from './bounded-map.js';
 
 export interface NodeInfo extends Timed {
   ip: string;
@@ -28,21 +31,32 @@ export interface MintInfo extends Timed {
   source: Source;
   event: AuditEvent;
 }
-export interface SourceSeen {
-  first: number;
-  last: number;
-  count: number;
-}
+export type { SourceSeen };
 export interface Baseline extends Timed {
   first: number;
-  ips: Record<string, SourceSeen>;
-  agents: Record<string, SourceSeen>;
+  ips: Sources;
+  agents: Sources;
+}
+/** A baseline as stored (JSON), or as a caller may hand one to `baselines.set`. */
+export interface BaselineData extends Timed {
+  first: number;
+  ips: Record<string, SourceSeen> | Sources;
+  agents: Record<string, SourceSeen> | Sources;
 }
 export interface Ref extends Timed {
   value: string;
 }
 export interface MintList extends Timed {
   list: MintInfo[];
+}
+
+/** Baselines by joined key take stored (plain) sources too, and keep them as `Sources`. */
+export class BaselineMap extends BoundedMap<Baseline> {
+  override set(k: string, v: Baseline | BaselineData): void {
+    if (!(v.ips instanceof Sources)) v.ips = Sources.from(v.ips);
+    if (!(v.agents instanceof Sources)) v.agents = Sources.from(v.agents);
+    super.set(k, v as Baseline);
+  }
 }
 
 export interface StateLimits {
@@ -62,15 +76,15 @@ export interface StateMeta {
 }
 
 export class DetectorState {
-  readonly nodes: BoundedMap<string, NodeInfo>;
-  readonly nodeByIp: BoundedMap<string, Ref>;
-  readonly pods: BoundedMap<string, PodInfo>;
-  readonly podByIp: BoundedMap<string, Ref>;
-  readonly mints: BoundedMap<string, MintInfo>;
-  readonly recentMints: BoundedMap<string, MintList>;
-  readonly baselines: BoundedMap<string, Baseline>;
-  readonly tokenSecrets: BoundedMap<string, Ref>;
-  readonly networks: BoundedMap<string, Ref>;
+  readonly nodes: BoundedMap<NodeInfo>;
+  readonly nodeByIp: BoundedMap<Ref>;
+  readonly pods: BoundedMap<PodInfo>;
+  readonly podByIp: BoundedMap<Ref>;
+  readonly mints: BoundedMap<MintInfo>;
+  readonly recentMints: BoundedMap<MintList>;
+  readonly baselines: BaselineMap;
+  readonly tokenSecrets: BoundedMap<Ref>;
+  readonly networks: BoundedMap<Ref>;
   readonly maxSourcesPerAccount: number;
   meta: StateMeta = {};
 
@@ -83,14 +97,14 @@ export class DetectorState {
     this.podByIp = new BoundedMap(maxPods, ttl);
     this.mints = new BoundedMap(100_000, ttl);
     this.recentMints = new BoundedMap(100_000, ttl);
-    this.baselines = new BoundedMap(l.maxAccounts ?? 200_000, ttl);
+    this.baselines = new BaselineMap(l.maxAccounts ?? 200_000, ttl);
     this.tokenSecrets = new BoundedMap(100_000, ttl);
     this.networks = new BoundedMap(10_000, ttl);
     this.maxSourcesPerAccount = l.maxSourcesPerAccount ?? 64;
   }
 
   /** Every map by name, for the store and for eviction reports. */
-  maps(): Record<string, BoundedMap<string, Timed>> {
+  maps(): Record<string, BoundedMap<Timed>> {
     return {
       nodes: this.nodes,
       nodeByIp: this.nodeByIp,
@@ -114,9 +128,4 @@ export class DetectorState {
     for (const [k, m] of Object.entries(this.maps())) if (m.evicted || m.expired) out[k] = { evicted: m.evicted, expired: m.expired };
     return out;
   }
-}
-
-/** State keys carry the cluster, so logs of several clusters never mix. */
-export function keyOf(cluster: string | undefined, name: string): string {
-  return `${cluster ?? ''}\u0001${name}`;
 }

@@ -9,16 +9,14 @@
  * (a new pod of the same workload), not an alert.
  */
 import type { RuleRef } from '../alerts/alert.js';
-import { clientIp, credentialId, serviceAccountOf } from '../event/derived.js';
-import type { AuditEvent, EventRecord } from '../event/types.js';
-import { baselineOf } from './baseline.js';
+import { credentialId, serviceAccountOf } from '../event/derived.js';
+import type { EventRecord } from '../event/types.js';
 import { inCluster } from './cluster-model.js';
 import { isLoopback, userAgentFamily } from './ip.js';
+import type { Sources } from './sources.js';
 import { keyOf, type DetectorState } from './state.js';
 import type { Detector, DetectorHost } from './types.js';
-
-const POD_NAME = 'authentication.kubernetes.io/pod-name';
-const NODE_NAME = 'authentication.kubernetes.io/node-name';
+import { EventView } from './view.js';
 
 const REF: RuleRef = {
   id: 'token-replay-new-source',
@@ -36,19 +34,11 @@ const REF: RuleRef = {
   ].join('\n'),
 };
 
-export function boundPod(ev: AuditEvent): { pod: string; node?: string } | undefined {
-  const extra = ev.user?.extra;
-  const pod = extra?.[POD_NAME]?.[0];
-  if (typeof pod !== 'string') return undefined;
-  const node = extra?.[NODE_NAME]?.[0];
-  return { pod, node: typeof node === 'string' ? node : undefined };
-}
-
-function insideOnly(st: DetectorState, cluster: string | undefined, ips: Record<string, { count: number }>, min: number): boolean {
+function insideOnly(st: DetectorState, cluster: string | undefined, ips: Sources, min: number): boolean {
   let n = 0;
-  for (const [ip, seen] of Object.entries(ips)) {
+  for (const ip of ips.keys()) {
     if (!inCluster(st, cluster, ip)) return false;
-    n += seen.count;
+    n += ips.get(ip)!.count;
   }
   return n >= min;
 }
@@ -64,21 +54,26 @@ export class TokenReplayNewSource implements Detector {
   ];
 
   observe(rec: EventRecord, t: number, host: DetectorHost): void {
-    const ev = rec.event;
-    const user = ev.user?.username;
-    const sa = serviceAccountOf(user);
-    if (!sa) return;
-    const ip = clientIp(ev);
+    this.judge(new EventView().fill(rec, t), host);
+  }
+
+  /** `observe` on a filled view (the detector set's path). */
+  judge(v: EventView, host: DetectorHost): void {
+    if (!v.isSa) return;
+    const ip = v.ip;
     if (!ip || isLoopback(ip)) return;
-    const st = host.state;
-    const cluster = rec.source.cluster;
-    const bound = boundPod(ev);
-    if (bound) {
-      this.checkBound(rec, ip, sa.namespace, bound, t, host);
+    const t = v.t;
+    if (v.pod !== undefined) {
+      this.checkBound(v, ip, t, host);
       return;
     }
-    const base = baselineOf(st, cluster, user!);
-    if (base?.ips[ip]) {
+    const rec = v.rec;
+    const ev = v.ev;
+    const st = host.state;
+    const cluster = v.cluster;
+    const user = v.user!;
+    const base = st.baselines.getIn(cluster, user);
+    if (base?.ips.get(ip)) {
       this.checkAgent(rec, base.agents, t, host);
       return;
     }
@@ -86,42 +81,44 @@ export class TokenReplayNewSource implements Detector {
     // While learning, only one thing is already clear: an account that has so far acted
     // only from inside the cluster, many times, now acts from outside it.
     if (host.learning(t) && !(base && insideOnly(st, cluster, base.ips, this.minHistory))) return;
-    const known = base ? Object.keys(base.ips).slice(0, 5) : [];
+    const sa = serviceAccountOf(user)!;
+    const known = base ? base.ips.keys().slice(0, 5) : [];
     const legacy = ev.annotations?.['authentication.k8s.io/legacy-token'] !== undefined;
     const cred = credentialId(ev);
     host.emit({
       detector: REF.id,
-      key: { account: user!, client_ip: ip },
+      key: { account: user, client_ip: ip },
       rec,
       severity: 'medium',
       summary: `${sa.namespace}/${sa.name} acted from ${ip}, an address outside the cluster it never used before`,
       notes: [
-        known.length ? `known sources: ${known.join(', ')}${Object.keys(base!.ips).length > 5 ? ', …' : ''}` : `no earlier requests by this account in the baseline`,
+        known.length ? `known sources: ${known.join(', ')}${base!.ips.size > 5 ? ', …' : ''}` : `no earlier requests by this account in the baseline`,
         legacy ? 'made with a legacy (Secret-based, non-expiring) token' : cred ? `credential ${cred}` : 'no credential id on the request',
       ],
     });
   }
 
-  private checkBound(rec: EventRecord, ip: string, namespace: string, bound: { pod: string; node?: string }, t: number, host: DetectorHost): void {
+  private checkBound(v: EventView, ip: string, t: number, host: DetectorHost): void {
     const st = host.state;
-    const cluster = rec.source.cluster;
-    const pk = keyOf(cluster, `${namespace}/${bound.pod}`);
-    const pod = st.pods.get(pk);
-    const nodeIp = bound.node ? st.nodes.get(keyOf(cluster, bound.node))?.ip : undefined;
+    const cluster = v.cluster;
+    const podRef = v.podRef!;
+    const node = v.podNode;
+    const pod = v.boundPod(st);
+    const nodeIp = node ? v.boundNode(st)?.ip : undefined;
     if (ip === nodeIp) return; // host-network pods act from their node's address
     if (!pod?.ip) {
       // no pod object seen: the first address the pod's token is used from is the pod's
-      st.pods.set(pk, { ...(pod ?? {}), ip, ipFrom: 'first-use', lastSeen: t });
-      st.podByIp.set(keyOf(cluster, ip), { value: pk, lastSeen: t });
+      v.setBoundPod(st, { ...(pod ?? {}), ip, ipFrom: 'first-use', lastSeen: t });
+      st.podByIp.setIn(cluster, ip, { value: keyOf(cluster, podRef), lastSeen: t });
       return;
     }
     if (pod.ip === ip) return;
     host.emit({
       detector: REF.id,
-      key: { pod: `${namespace}/${bound.pod}`, client_ip: ip },
-      rec,
+      key: { pod: podRef, client_ip: ip },
+      rec: v.rec,
       severity: 'high',
-      summary: `the token bound to pod ${namespace}/${bound.pod} was used from ${ip}, which is neither the pod's address (${pod.ip}) nor its node's${nodeIp ? ` (${bound.node} ${nodeIp})` : ''}`,
+      summary: `the token bound to pod ${podRef} was used from ${ip}, which is neither the pod's address (${pod.ip}) nor its node's${nodeIp ? ` (${node} ${nodeIp})` : ''}`,
       notes: [
         pod.ipFrom === 'first-use' ? `the pod's address ${pod.ip} is the first one its token was used from (no pod events in the log)` : `pod address ${pod.ip} from the pod object`,
         inCluster(st, cluster, ip) ? 'the address is inside the cluster: another pod or node holds this token' : 'the address is outside the cluster networks seen in the log',
@@ -129,9 +126,9 @@ export class TokenReplayNewSource implements Detector {
     });
   }
 
-  private checkAgent(rec: EventRecord, agents: Record<string, unknown>, t: number, host: DetectorHost): void {
+  private checkAgent(rec: EventRecord, agents: Sources, t: number, host: DetectorHost): void {
     const fam = userAgentFamily(rec.event.userAgent);
-    if (!fam || agents[fam] || Object.keys(agents).length === 0 || host.learning(t)) return;
+    if (!fam || agents.get(fam) || agents.size === 0 || host.learning(t)) return;
     const user = rec.event.user!.username!;
     host.emit({
       detector: REF.id,
@@ -139,7 +136,7 @@ export class TokenReplayNewSource implements Detector {
       rec,
       severity: 'low',
       summary: `${user} used a client it never used before: ${fam}`,
-      notes: [`known clients: ${Object.keys(agents).slice(0, 5).join(', ')}`],
+      notes: [`known clients: ${agents.keys().slice(0, 5).join(', ')}`],
     });
   }
 }

@@ -11,6 +11,7 @@ import type { EventRecord } from '../event/types.js';
 import { isTokenSecret } from './cluster-model.js';
 import { identityMatcher } from './system-identities.js';
 import type { Detector, DetectorHost } from './types.js';
+import { EventView } from './view.js';
 
 /** Identities whose job is reading Secrets: the controller manager, kube-system controllers, the API server. */
 export const SECRET_CONTROLLERS = ['system:kube-controller-manager', 'system:serviceaccount:kube-system:*', 'system:apiserver', 'system:kube-scheduler', 'eks:*', 'aksService', 'system:serviceaccount:gke-managed-system:*'];
@@ -47,10 +48,16 @@ export class TokenSecretRead implements Detector {
     this.isController = identityMatcher(o.controllers ?? SECRET_CONTROLLERS);
   }
 
-  observe(rec: EventRecord, _t: number, host: DetectorHost): void {
-    const ev = rec.event;
-    const o = ev.objectRef;
+  observe(rec: EventRecord, t: number, host: DetectorHost): void {
+    this.judge(new EventView().fill(rec, t), host);
+  }
+
+  /** `observe` on a filled view (the detector set's path). */
+  judge(v: EventView, host: DetectorHost): void {
+    const o = v.objectRef;
     if (o?.resource !== 'secrets' || o.subresource) return;
+    const rec = v.rec;
+    const ev = v.ev;
     const verb = ev.verb;
     if (verb !== 'get' && verb !== 'list' && verb !== 'watch') return;
     const code = ev.responseStatus?.code;
@@ -68,7 +75,7 @@ export class TokenSecretRead implements Detector {
       });
       return;
     }
-    if (verb === 'get' && o.namespace && o.name && isTokenSecret(host.state, rec.source.cluster, o.namespace, o.name)) {
+    if (verb === 'get' && o.namespace && o.name && isTokenSecret(host.state, v.cluster, o.namespace, o.name)) {
       host.emit({
         detector: REF.id,
         key: { user: user ?? '', secret: `${o.namespace}/${o.name}` },

@@ -11,7 +11,7 @@
  * the pipeline replays from the line's auditID, stage and timestamps. Why,
  * condition by condition (update this list with the detectors):
  *
- * - cluster-model `observeCluster`:
+ * - cluster-model `learnCluster`:
  *   - node addresses: `user.username` starts with `system:node:`, so the
  *     line holds the JSON string opening `"system:node:`;
  *   - pods: `objectRef.resource === 'pods'`, a JSON string `"pods"`;

@@ -28,7 +28,9 @@ import { projectForDetectors } from '../detectors/witnesses.js';
 import type { EventRecord, Place, Rejection } from '../event/types.js';
 import type { PickOptions } from '../formats/picker.js';
 import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js';
-import { TimeParser } from './engine.js';
+import type { CoverageCollector } from '../coverage/collector.js';
+import type { CoverageSnapshot } from '../coverage/snapshot.js';
+import { observeSkipped, TimeParser } from './engine.js';
 import { decodeInto, newCounters, type DecodeCounters } from './evaluate.js';
 import { LineClassifier, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 import { literalSearch, type LiteralSearch, type SearchLayout } from './literal-search.js';
@@ -112,6 +114,8 @@ export interface BlockResult {
   clean: boolean;
   /** milliseconds the reading took (for balancing the threads' work) */
   ms: number;
+  /** what the coverage collector observed in this block (null: coverage off) */
+  coverage: CoverageSnapshot | null;
   /** records and decoding counts of what was decoded here (skipped lines included) */
   records: number;
   skippedLines: number;
@@ -173,6 +177,8 @@ export interface ReaderOptions {
   keep: number;
   /** the searcher's fingerprints, computed once for all threads */
   layout?: SearchLayout;
+  /** this thread's coverage collector, its observations taken with each block (the plan made with `coverage`) */
+  coverage?: CoverageCollector;
 }
 
 const NL = 0x0a;
@@ -221,6 +227,8 @@ export class BlockReader {
   read(t: BlockTask): BlockResult {
     const t0 = performance.now();
     const r = this.readBlock(t);
+    // the block's share of the coverage report travels with its results (merged only if they are used)
+    if (this.o.coverage) r.coverage = this.o.coverage.takeSnapshot();
     r.ms = performance.now() - t0;
     return r;
   }
@@ -273,8 +281,10 @@ export class BlockReader {
     let lineLen = 0;
     const detectors = this.o.detectors;
     const decode = this.o.decode;
+    const cov = this.o.coverage;
     const handlers = {
       event: (rec: EventRecord) => {
+        if (cov) cov.observe(rec);
         const ev = rec.event;
         if (!detectors) {
           out.skipped(ev.auditID, ev.stage, NaN);
@@ -303,6 +313,7 @@ export class BlockReader {
             const ct = out.counters;
             ct.events++;
             ct.byFormat.raw = (ct.byFormat.raw ?? 0) + 1;
+            if (cov) observeSkipped(cov, c, b, s, e, name, offset, decode);
             if (!detectors && c.idAscii) out.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.idHash, c.stage);
             else out.skipped(c.id, c.stage, detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
             return false;
@@ -500,6 +511,7 @@ class ResultBuilder {
       lines,
       clean,
       ms: 0,
+      coverage: null,
       records: this.records,
       skippedLines: this.skippedLines,
       counters: this.counters,

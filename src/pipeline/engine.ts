@@ -9,6 +9,7 @@
  * why that is exact); everything else goes through the same decoding as the
  * unoptimised path.
  */
+import type { CoverageCollector } from '../coverage/collector.js';
 import { parseTime } from '../event/time.js';
 import type { EventRecord, Place, Rejection } from '../event/types.js';
 import type { PickOptions } from '../formats/picker.js';
@@ -39,6 +40,24 @@ export interface EngineOptions {
   plan: PrefilterPlan | null;
   /** the stateful detectors will see the results (skipped lines then carry their event time) */
   detectors: boolean;
+  /** observes every event, skipped lines through their heads (the plan must have been made with `coverage`) */
+  coverage?: CoverageCollector;
+}
+
+const NO_COUNTERS = newCounters();
+const IGNORE = (): void => {};
+
+/**
+ * A line the prefilter skips, seen by the coverage collector: its head is
+ * counted, and when the collector samples it the line is decoded for it alone
+ * (nothing else sees that decoding, so the scan's results do not change).
+ */
+export function observeSkipped(cov: CoverageCollector, c: LineClassifier, buf: Buffer, s: number, e: number, file: string, offset: number, decode: PickOptions): void {
+  const level = c.level;
+  const body = level !== 'Metadata' && level !== 'None';
+  if (!cov.observeSkipped(file, decode.cluster, c.verb, c.resource, c.subresource, c.time, body, c.sec)) return;
+  NO_COUNTERS.events = 0;
+  decodeInto({ text: buf.toString('utf8', s, e), place: { file, line: 0, offset } }, NO_COUNTERS, { event: (rec) => cov.inspect(rec), reject: IGNORE }, decode);
 }
 
 /** Event time from the two timestamps, as eventTime() computes it, with the common RFC 3339 UTC form parsed once per second. */
@@ -116,12 +135,17 @@ export class Engine {
     this.decode = o.decode ?? {};
     this.classifier = o.plan ? new LineClassifier(o.plan) : null;
     const reject = (r: Rejection) => sink.reject(r);
+    const cov = o.coverage;
     this.allHandlers = {
-      event: (rec) => sink.event(rec, matchRules(this.rules, rec), false, 0, 0),
+      event: (rec) => {
+        if (cov) cov.observe(rec);
+        sink.event(rec, matchRules(this.rules, rec), false, 0, 0);
+      },
       reject,
     };
     this.plainHandlers = {
       event: (rec) => {
+        if (cov) cov.observe(rec);
         const c = this.classifier!;
         const m = c.detOnly ? null : matchRulesIn(this.rules, rec, c.rules);
         sink.event(rec, m, !c.detBody, this.clsOffset, this.clsLen);
@@ -157,7 +181,7 @@ export class Engine {
         file,
         startOffset,
         startLine,
-        lineFilter: c ? (buf, s, e, offset) => this.filter(buf, s, e, offset) : undefined,
+        lineFilter: c ? (buf, s, e, offset) => this.filter(buf, s, e, offset, file) : undefined,
       },
       {
         record: (r) => this.record(r),
@@ -169,7 +193,7 @@ export class Engine {
     );
   }
 
-  private filter(buf: Buffer, s: number, e: number, offset: number): boolean {
+  private filter(buf: Buffer, s: number, e: number, offset: number, file: string): boolean {
     const c = this.classifier!;
     const k = c.classify(buf, s, e, offset);
     if (k !== SKIP) {
@@ -183,6 +207,7 @@ export class Engine {
     const ct = this.counters;
     ct.events++;
     ct.byFormat[SKIP_SOURCE_FORMAT] = (ct.byFormat[SKIP_SOURCE_FORMAT] ?? 0) + 1;
+    if (this.o.coverage) observeSkipped(this.o.coverage, c, buf, s, e, file, offset, this.decode);
     if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.stage);
     else this.sink.skipped(c.id, c.stage, this.o.detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
     return false;

@@ -23,6 +23,10 @@ export const K_BS = 1024;
 export const K_HEAD = 2048;
 /** (with K_BLOCK) it blocks only as an object key: when a `:` follows the closing quote */
 export const K_KEY = 4096;
+/** `"objectRef":{`: where a skipped line's objectRef is, for the coverage report */
+export const K_OBJREF = 8192;
+/** `"subresource":"` (rare: most requests have none) */
+export const K_SUBRES = 16384;
 export const HEAD = '{"kind":"Event","apiVersion":"audit.k8s.io/v1';
 
 export interface PrefilterPlan {
@@ -32,6 +36,8 @@ export interface PrefilterPlan {
   rulesOf: number[][];
   ruleCount: number;
   detectors: boolean;
+  /** the coverage report wants each skipped line's level, verb, resource and time */
+  coverage?: boolean;
   /** redaction could write a rule literal: lines with a redaction trigger are parsed */
   redactSensitive: boolean;
   /** ASCII characters an escape must not decode to */
@@ -60,6 +66,39 @@ const P_ID = Buffer.from(',"auditID":"');
 const P_STAGE = Buffer.from(',"stage":"');
 const P_URI = Buffer.from(',"requestURI":"');
 const P_VERB = Buffer.from(',"verb":"');
+const P_RESOURCE = Buffer.from('"resource":"');
+
+
+/**
+ * Short strings read from bytes, interned: a verb or resource name becomes a
+ * string once, and is found again by its bytes (hash, then compared).
+ */
+class Interner {
+  private readonly table = new Map<number, string[]>();
+  private size = 0;
+
+  get(buf: Buffer, p: number, q: number): string {
+    let h = 0x811c9dc5;
+    for (let i = p; i < q; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const list = this.table.get(h);
+    if (list !== undefined) {
+      for (let k = 0; k < list.length; k++) {
+        const s = list[k]!;
+        if (s.length !== q - p) continue;
+        let i = 0;
+        while (i < s.length && s.charCodeAt(i) === buf[p + i]) i++;
+        if (i === s.length) return s;
+      }
+    }
+    const s = buf.toString('utf8', p, q);
+    // only ASCII names compare byte for character; others (and an overfull table) are not kept
+    if (s.length !== q - p || this.size >= 4096) return s;
+    if (list !== undefined) list.push(s);
+    else this.table.set(h, [s]);
+    this.size++;
+    return s;
+  }
+}
 
 function startsAt(buf: Buffer, at: number, end: number, p: Buffer): boolean {
   const n = p.length;
@@ -95,6 +134,27 @@ function keyAt(buf: Buffer, at: number, e: number): boolean {
   }
   return false;
 }
+
+const LEVELS = ['Metadata', 'Request', 'RequestResponse', 'None'];
+const LEVEL_BYTES = LEVELS.map((x) => Buffer.from(x));
+
+/** One of `names` (whose bytes are `bytes`) equal to buf[p..q), without allocating; else the bytes as a string. */
+function known(buf: Buffer, p: number, q: number, names: string[], bytes: Buffer[]): string {
+  const n = q - p;
+  for (let k = 0; k < names.length; k++) {
+    const b = bytes[k]!;
+    if (b.length !== n) continue;
+    let i = 0;
+    while (i < n && buf[p + i] === b[i]) i++;
+    if (i === n) return names[k]!;
+  }
+  return buf.toString('utf8', p, q);
+}
+
+function levelAt(buf: Buffer, p: number, q: number): string {
+  return known(buf, p, q, LEVELS, LEVEL_BYTES);
+}
+
 
 const STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'];
 const STAGE_BYTES = STAGES.map((x) => Buffer.from(x));
@@ -179,6 +239,19 @@ export class LineClassifier {
   detOnly = false;
   /** the detectors read this event's bodies (pods, secrets, TokenRequests) */
   detBody = false;
+  /** (plan.coverage) a skipped line's head: level, verb, objectRef's resource and subresource, event time */
+  level = '';
+  verb = '';
+  resource = '';
+  subresource = '';
+  /** its event second (NaN: see `time`, the timestamp as text when it is not in the usual form, or none) */
+  sec = NaN;
+  time: string | undefined = undefined;
+  private readonly secKey = new Uint8Array(19);
+  private secValue = NaN;
+  private readonly names = new Interner();
+  private levelStart = 0;
+  private levelEnd = 0;
 
   /** The auditID as a string (read like the parser would). */
   get id(): string {
@@ -269,6 +342,8 @@ export class LineClassifier {
     let rrts = 0;
     let stsAt = -1;
     let stss = 0;
+    let objAt = -1;
+    let subAt = -1;
     const gen = ++this.stampGen;
     let rules = NO_RULES;
     const bs = this.bs;
@@ -320,10 +395,13 @@ export class LineClassifier {
         stss++;
         stsAt = pos + shift;
       }
+      if (k & K_OBJREF && objAt < 0) objAt = pos + shift;
+      if (k & K_SUBRES && subAt < 0 && objAt >= 0) subAt = pos + shift;
     }
     this.hit = h;
     this.rules = rules;
-    if (flags & K_BLOCK || ids !== 1 || stages !== 1 || verbs !== 1 || !head) return PARSE_ALL;
+    // a line that does not end its object (cut by a crash or rotation) is parsed, and so rejected with its place
+    if (flags & K_BLOCK || ids !== 1 || stages !== 1 || verbs !== 1 || !head || buf[e - 1] !== 0x7d) return PARSE_ALL;
     nbs = 0;
     if (this.findBs && this.search) {
       // the backslashes of the line, from the stretch's list
@@ -376,7 +454,114 @@ export class LineClassifier {
       this.rrt = rrt;
       this.sts = sts;
     }
+    // anything the head reader does not understand is parsed instead: the report then sees the event itself
+    // the head of a line with one stageTimestamp (the API server writes it at every stage; others are parsed)
+    if (this.plan.coverage && (stss !== 1 || !this.head(buf, e, verbAt, objAt, stsAt, subAt))) return PARSE_ALL;
     return SKIP;
+  }
+
+  /**
+   * The coverage report's view of a line about to be skipped: its level (from
+   * the prefix), verb, objectRef's resource and subresource, and event second
+   * (from its one stageTimestamp). The API server writes objectRef after the
+   * user, the source IPs and the user agent, none of which can hold an object
+   * key named objectRef, and before responseStatus and the bodies; a request
+   * without one is a non-resource request (/healthz), which has no body: so
+   * the first `"objectRef":{` hit after the verb is the top-level one. (Found
+   * by the block's literal search: a native or string search per line costs
+   * more than the whole rest of the line's handling.) False when the line is
+   * not in the expected form: it is then parsed. Strings are interned.
+   */
+  private head(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, subAt: number): boolean {
+    this.level = levelAt(buf, this.levelStart, this.levelEnd);
+    const vs = verbAt + 8;
+    const ve = shortString(buf, vs, e, 64);
+    if (ve < 0 || this.hasBackslash(vs, ve)) return false;
+    this.verb = this.names.get(buf, vs, ve);
+    this.resource = '';
+    this.subresource = '';
+    // `"stageTimestamp":"`
+    if (buf[stsAt + 16] !== 0x3a || buf[stsAt + 17] !== Q || !this.second(buf, e, stsAt + 18)) return false;
+    if (objAt < 0) return true;
+    if (objAt < ve || buf[objAt - 1] !== 0x2c) return false;
+    return this.objectRefFields(buf, e, objAt + 13, subAt);
+  }
+
+  /**
+   * objectRef's resource (its first field, in the Go struct's order) from `i`,
+   * just inside its brace, and its subresource (its last field) from the first
+   * `"subresource":"` hit after the objectRef (`subAt`; a line without one has
+   * no subresource anywhere). That hit belongs to the objectRef when no brace
+   * closes before it outside a string and its value closes the object. Exact:
+   * the bytes read are checked to hold no backslash.
+   */
+  private objectRefFields(buf: Buffer, e: number, i: number, subAt: number): boolean {
+    const start = i;
+    if (startsAt(buf, i, e, P_RESOURCE)) {
+      const v = i + P_RESOURCE.length;
+      let q = v;
+      while (q < e && buf[q] !== Q) q++;
+      if (q >= e || (this.nbs > 0 && this.hasBackslash(start, q))) return false;
+      this.resource = this.names.get(buf, v, q);
+      i = q + 1;
+    }
+    if (subAt < 0) return true;
+    // rare: walk the object up to the hit
+    let inString = false;
+    for (; i < subAt; i++) {
+      const c = buf[i]!;
+      if (c === Q) inString = !inString;
+      else if (c === 0x7d && !inString) return !(this.nbs > 0 && this.hasBackslash(start, i)); // closed first: the hit is elsewhere
+    }
+    if (inString || (buf[subAt - 1] !== 0x2c && subAt !== start)) return false;
+    const v = subAt + 15;
+    let q = v;
+    while (q < e && buf[q] !== Q) q++;
+    if (q >= e || buf[q + 1] !== 0x7d || (this.nbs > 0 && this.hasBackslash(start, q))) return false;
+    this.subresource = this.names.get(buf, v, q);
+    return true;
+  }
+
+  /**
+   * The event second of the timestamp whose text starts at `p` (-1: none): the
+   * RFC 3339 UTC form the API server writes is read from its bytes, the second
+   * parsed once (as the report's parser would: Date.parse of the same text);
+   * anything else is left to the report as text (`time`).
+   */
+  private second(buf: Buffer, e: number, p: number): boolean {
+    this.sec = NaN;
+    this.time = undefined;
+    if (p < 0) return true;
+    // the API server's form has six fraction digits: its closing quote is where it is expected
+    const q = buf[p + 27] === Q && buf[p + 26] === 0x5a ? p + 27 : shortString(buf, p, e, 64);
+    if (q < 0 || (this.nbs > 0 && this.hasBackslash(p, q))) return false;
+    let plain = q - p >= 20 && buf[q - 1] === 0x5a && (buf[p + 19] === 0x5a || buf[p + 19] === 0x2e);
+    if (plain && q - p > 20) {
+      if (q - p === 21) plain = false;
+      for (let i = p + 20; plain && i < q - 1; i++) if (buf[i]! < 0x30 || buf[i]! > 0x39) plain = false;
+    }
+    if (!plain) {
+      this.time = buf.toString('latin1', p, q);
+      return true;
+    }
+    const key = this.secKey;
+    // from the seconds' digits back: they are what changes
+    let same = true;
+    for (let i = 18; i >= 0; i--) {
+      if (key[i] !== buf[p + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (!same) {
+      for (let i = 0; i < 19; i++) key[i] = buf[p + i]!;
+      const ms = Date.parse(`${buf.toString('latin1', p, p + 19)}Z`);
+      this.secValue = Number.isNaN(ms) ? NaN : Math.floor(ms / 1000);
+      if (Number.isNaN(ms)) key.fill(0);
+    }
+    if (Number.isNaN(this.secValue)) this.time = buf.toString('latin1', p, q);
+    else this.sec = this.secValue;
+    return true;
   }
 
   /** Is there a backslash in buf[a..b)? */
@@ -413,6 +598,8 @@ export class LineClassifier {
       const c = buf[i]!;
       if (c === Q || c < 0x20) return false;
     }
+    this.levelStart = p;
+    this.levelEnd = auditAt - 2;
     // the auditID, up to `","stage":"`
     const idStart = auditAt + 11;
     const idEnd = stageKeyAt - 2;

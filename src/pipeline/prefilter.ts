@@ -45,18 +45,20 @@
  *    exactly once in the line (a duplicate key would win in JSON.parse),
  *    their values have no escapes; likewise each timestamp key at most once.
  * 7. Nothing else looks at every event: the stage judge gets the replay, the
- *    correlation engine only sees judged rule matches. (A consumer of every
- *    event, such as the coverage collector, must turn skipping off or get
- *    its own replay.)
+ *    correlation engine only sees judged rule matches, and the coverage
+ *    collector gets the line's head (level, verb, objectRef's resource and
+ *    subresource, time: LineClassifier.head), asking for the whole event
+ *    where it samples one; a line whose head does not read cleanly is parsed.
  *
  * Everything is found in one pass of a SIMD multi-literal search over each
  * block (literal-search.ts, which also finds the backslashes); per line only
  * the first hundred bytes are read, plus the bytes after each escape.
  *
- * What this cannot see: a line that looks like all of the above but is not
- * valid JSON further on (two half lines glued together, a raw control
- * character in a string) or has a duplicate top-level key other than those
- * above. The unoptimised pipeline rejects or reads such a line differently;
+ * What this cannot see: a line that looks like all of the above, ends with
+ * `}`, but is not valid JSON further on (a raw control character or a stray
+ * byte inside) or has a duplicate top-level key other than those above. (A
+ * line cut short does not end with `}`; two lines glued together have two
+ * auditIDs: both are parsed, and rejected with their place.) The unoptimised pipeline rejects or reads such a line differently;
  * the prefilter counts it as a raw event and replays its auditID and stage.
  * `--no-prefilter` is exact for them.
  */
@@ -67,7 +69,7 @@ import { combineDetection, compiledOf } from '../sigma/index.js';
 import type { CItem, CValue, CompiledDetection } from '../sigma/index.js';
 import type { PatternInfo } from '../sigma/values.js';
 import { MAX_LITERALS, type SearchLiteral } from './literal-search.js';
-import { HEAD, K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_HEAD, K_KEY, K_REDACT, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
+import { HEAD, K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_HEAD, K_KEY, K_OBJREF, K_REDACT, K_SUBRES, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
 
 export type { PrefilterPlan };
 
@@ -228,6 +230,8 @@ const CONCAT = ['}{', '} {', '}\t{', '}\r{', '}['];
 
 export interface PlanOptions {
   detectors: boolean;
+  /** the coverage report observes skipped lines through their heads (see LineClassifier.head) */
+  coverage?: boolean;
   /** forced input format: anything but raw turns the prefilter off */
   format?: string;
 }
@@ -262,8 +266,13 @@ export function planPrefilter(rules: readonly RuleSpec[], o: PlanOptions): { pla
   if (o.detectors) {
     for (const d of DETECTOR_LITERALS) add(d, false, K_DET);
     for (const d of DETECTOR_BODY_LITERALS) add(d, false, K_DETBODY);
-    add('"requestReceivedTimestamp"', false, K_RRT);
-    add('"stageTimestamp"', false, K_STS);
+  }
+  if (o.detectors) add('"requestReceivedTimestamp"', false, K_RRT);
+  if (o.detectors || o.coverage) add('"stageTimestamp"', false, K_STS);
+  // where a skipped line's objectRef starts, for the coverage report (LineClassifier.head)
+  if (o.coverage) {
+    add('"objectRef":{', false, K_OBJREF);
+    add('"subresource":"', false, K_SUBRES);
   }
   for (const k of ENVELOPE_KEYS) add(k, false, K_BLOCK | K_KEY);
   for (const k of CONCAT) add(k, false, K_BLOCK);
@@ -276,7 +285,9 @@ export function planPrefilter(rules: readonly RuleSpec[], o: PlanOptions): { pla
   const sensitive = new Uint8Array(128);
   for (const l of literals) {
     if (kinds[literals.indexOf(l)] === K_BS || kinds[literals.indexOf(l)] === K_HEAD) continue;
-    const body = l.text.replace(/^"|"$/g, '');
+    // the objectRef key matters by its name only (its quotes, colon and brace are JSON's own)
+    const kind = kinds[literals.indexOf(l)]!;
+    const body = kind === K_OBJREF ? 'objectRef' : kind === K_SUBRES ? 'subresource' : l.text.replace(/^"|"$/g, '');
     for (let i = 0; i < body.length; i++) {
       const c = body.charCodeAt(i);
       if ((kinds[literals.indexOf(l)]! & K_BLOCK) !== 0 && (c === 0x7b || c === 0x7d || c === 0x5b || c === 0x20 || c === 0x09 || c === 0x0d)) continue;
@@ -286,7 +297,7 @@ export function planPrefilter(rules: readonly RuleSpec[], o: PlanOptions): { pla
     }
   }
   const redactSensitive = ruleLits.some((ls) => ls.some((l) => redactionMayWrite(l)));
-  return { plan: { literals, kinds, rulesOf, ruleCount: rules.length, detectors: o.detectors, redactSensitive, sensitive, ruleLits } };
+  return { plan: { literals, kinds, rulesOf, ruleCount: rules.length, detectors: o.detectors, coverage: o.coverage === true, redactSensitive, sensitive, ruleLits } };
 }
 
 /**

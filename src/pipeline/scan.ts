@@ -19,6 +19,8 @@ import { RecordSplitter } from '../sources/record-splitter.js';
 import { DetectorSet } from '../detectors/detector-set.js';
 import type { DetectorFinding } from '../detectors/types.js';
 import { eventTime } from '../event/time.js';
+import { CoverageCollector } from '../coverage/collector.js';
+import type { CoverageReport, CoverageSubject } from '../coverage/report.js';
 import { decodeInto, matchRules, newCounters, sourceOf, type DecodeCounters } from './evaluate.js';
 import { Engine, type ResultSink } from './engine.js';
 import { planPrefilter, type PrefilterPlan } from './prefilter.js';
@@ -56,6 +58,12 @@ export interface ScanOptions {
   /** (tests) block size and the smallest file read by several threads (workers.ts defaults) */
   blockBytes?: number;
   parallelMinBytes?: number;
+  /**
+   * The coverage report (src/coverage), computed in the same pass: what each
+   * source shows and whether each subject (rule, correlation, detector) could
+   * have fired on it. Absent: no report.
+   */
+  coverage?: { gapMs?: number; subjects: CoverageSubject[] };
 }
 
 export interface Progress {
@@ -96,6 +104,7 @@ export interface ScanSummary {
   state_evictions?: Record<string, { evicted: number; expired: number }>;
   /** how the scan ran: lines the prefilter skipped (counted as raw events above) or why it was off, threads used */
   engine?: { prefilter: string; skipped_lines: number; workers: number };
+  coverage?: CoverageReport;
 }
 
 const NO_MATCH: number[] = [];
@@ -188,13 +197,17 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
   const onReject = (r: Rejection) => {
     if (summary.rejections.length < keep) summary.rejections.push(r);
   };
+  const coverage = o.coverage ? new CoverageCollector({ gapMs: o.coverage.gapMs }) : undefined;
   const handlers = {
     // with detectors on, every request is judged (they learn from all of them), not only rule matches
-    event: detectors ? (rec: EventRecord) => judge.offer(rec, matchRules(rules, rec) ?? NO_MATCH) : (rec: EventRecord) => judge.offer(rec, matchRules(rules, rec)),
+    event: (rec: EventRecord) => {
+      if (coverage) coverage.observe(rec);
+      judge.offer(rec, detectors ? (matchRules(rules, rec) ?? NO_MATCH) : matchRules(rules, rec));
+    },
     reject: onReject,
   };
 
-  await readInputs({ o, summary, counters, judge, handlers, onReject, detectors: detectors !== undefined, started });
+  await readInputs({ o, summary, counters, judge, handlers, onReject, detectors: detectors !== undefined, started, coverage });
   judge.flush();
   engine?.flush();
   grouper.flush();
@@ -204,6 +217,7 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
   summary.empty = counters.empty;
   summary.redacted_values = counters.redacted;
   summary.duplicate_stages = judge.duplicates;
+  if (coverage) summary.coverage = coverage.report(o.coverage!.subjects);
   summary.duration_ms = Date.now() - started;
   return summary;
 }
@@ -217,6 +231,7 @@ interface InputContext {
   onReject(r: Rejection): void;
   detectors: boolean;
   started: number;
+  coverage?: CoverageCollector;
 }
 
 /** Reads every input into the judge: the unoptimised path, the prefiltered one, or workers over byte ranges. */
@@ -225,7 +240,7 @@ async function readInputs(x: InputContext): Promise<void> {
   let plan: PrefilterPlan | null = null;
   let off = 'off: --no-prefilter';
   if (o.prefilter !== false) {
-    const p = planPrefilter(o.rules, { detectors: x.detectors, format: o.decode?.format });
+    const p = planPrefilter(o.rules, { detectors: x.detectors, format: o.decode?.format, coverage: x.coverage !== undefined });
     if ('plan' in p) plan = p.plan;
     else off = `off: ${p.off}`;
   }
@@ -249,7 +264,7 @@ async function readInputs(x: InputContext): Promise<void> {
     event: x.detectors ? (rec, matches) => judge.offer(rec, matches ?? NO) : (rec, matches) => judge.offer(rec, matches),
     reject: onReject,
   };
-  const engine = new Engine({ rules: o.rules, decode: o.decode, plan, detectors: x.detectors }, sink);
+  const engine = new Engine({ rules: o.rules, decode: o.decode, plan, detectors: x.detectors, coverage: x.coverage }, sink);
   let lastProgress = Date.now();
   const threads = Math.max(1, Math.floor(o.workers ?? 1));
   let pool: ParallelReader | null = null;
@@ -271,6 +286,7 @@ async function readInputs(x: InputContext): Promise<void> {
             addRecords: (n) => {
               summary.records += n;
             },
+            coverage: x.coverage,
             progress: o.onProgress
               ? (name, bytesRead, events) => {
                   if (Date.now() - lastProgress <= 500) return;

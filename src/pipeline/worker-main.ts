@@ -3,6 +3,7 @@
  * posts their results (see workers.ts and block.ts). It loads no rules.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { CoverageCollector } from '../coverage/collector.js';
 import type { PickOptions } from '../formats/picker.js';
 import { BlockReader, transferables } from './block.js';
 import type { PrefilterPlan } from './line-classifier.js';
@@ -16,6 +17,8 @@ interface Init {
   ctl: SharedArrayBuffer;
   window: number;
   layout: SearchLayout;
+  /** the coverage report's gap (ms) when coverage is on */
+  coverageGapMs?: number;
 }
 
 interface FileMessage {
@@ -30,7 +33,9 @@ interface FileMessage {
 }
 
 const init = workerData as Init;
-const reader = new BlockReader({ plan: init.plan, decode: init.decode, detectors: init.detectors, keep: init.keep, layout: init.layout });
+// this thread's observations, sent with each block
+const coverage = init.coverageGapMs !== undefined ? new CoverageCollector({ gapMs: init.coverageGapMs }) : undefined;
+const reader = new BlockReader({ plan: init.plan, decode: init.decode, detectors: init.detectors, keep: init.keep, layout: init.layout, coverage });
 const ctl = new Int32Array(init.ctl);
 
 parentPort!.on('message', (m: FileMessage) => {

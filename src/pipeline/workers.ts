@@ -21,6 +21,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { CoverageCollector } from '../coverage/collector.js';
 import type { EventRecord, Place, Rejection, Source } from '../event/types.js';
 import { decodeRecord, type PickOptions } from '../formats/picker.js';
 import { redactEvent } from '../event/redact.js';
@@ -52,6 +53,8 @@ export interface ParallelContext {
   /** records decoded by any thread */
   addRecords(n: number): void;
   progress?(file: string, bytesRead: number, events: number): void;
+  /** the scan's coverage collector: each block's observations are merged in when its results are used */
+  coverage?: CoverageCollector;
 }
 
 /** A record whose event is the detectors' projection; `len`: the byte length of its line, to read it again. */
@@ -140,8 +143,8 @@ export class ParallelReader {
       }
     }
     const layout = searchLayout(plan.literals, sample);
-    const init = { plan, decode: x.decode, detectors: x.detectors, keep: x.keep, ctl: this.ctl.buffer, window: WINDOW, layout };
-    this.reader = new BlockReader({ plan, decode: x.decode, detectors: x.detectors, keep: x.keep, layout });
+    const init = { plan, decode: x.decode, detectors: x.detectors, keep: x.keep, ctl: this.ctl.buffer, window: WINDOW, layout, coverageGapMs: x.coverage?.gapMs };
+    this.reader = new BlockReader({ plan, decode: x.decode, detectors: x.detectors, keep: x.keep, layout, coverage: x.coverage ? new CoverageCollector({ gapMs: x.coverage.gapMs }) : undefined });
     for (let i = 0; i < readers - 1; i++) {
       // a worker holds one block and its results: a small heap is plenty (a block with a giant record is left to this thread)
       const w = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
@@ -269,6 +272,11 @@ export class ParallelReader {
     const cluster = x.decode.cluster;
     const lightSource: Source = sourceOf({ file, line: 0 }, 'raw', cluster);
     const objs = r.objs === '[]' ? [] : (JSON.parse(r.objs) as EventRecord['event'][]);
+    if (r.coverage && x.coverage) {
+      // places in a block count lines from its start
+      for (const so of r.coverage.sources) for (const sg of [so.tokenInLog, so.secretData, so.reviewedToken]) if (sg && sg.file === file) sg.line += baseLine - 1;
+      x.coverage.merge(r.coverage);
+    }
     const ids = r.ids;
     let ip = 0;
     let li = 0;
@@ -329,8 +337,10 @@ export class ParallelReader {
           ti++;
           x.addRecords(1);
           const rules = x.rules;
+          const cov = x.coverage;
           const handlers = {
             event: (rec: EventRecord) => {
+              if (cov) cov.observe(rec);
               const m = plain && cands ? (cands.length ? matchRulesIn(rules, rec, cands) : null) : matchRules(rules, rec);
               if (det) judge.offer(rec, m ?? NO_MATCH);
               else judge.offer(rec, m);

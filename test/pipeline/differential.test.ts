@@ -16,6 +16,7 @@ import { loadRuleSet, type RuleSet } from '../../src/ruleset/load.js';
 import { alertToNdjson } from '../../src/sinks/ndjson.js';
 import { expandInputs } from '../../src/sources/inputs.js';
 import { planPrefilter } from '../../src/pipeline/prefilter.js';
+import { subjectFromDetector, subjectFromRule } from '../../src/coverage/subjects.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'formats');
@@ -120,11 +121,13 @@ interface Run {
   summary: ScanSummary;
 }
 
-async function scan(paths: string[], set: RuleSet, cfg: Config, o: { prefilter: boolean; workers: number; detectors: boolean; blockBytes?: number }): Promise<Run> {
+async function scan(paths: string[], set: RuleSet, cfg: Config, o: { prefilter: boolean; workers: number; detectors: boolean; blockBytes?: number; coverage?: boolean }): Promise<Run> {
   const inputs = await expandInputs(paths);
   const detectors = o.detectors ? new DetectorSet(new DetectorState(), { controllers: cfg.detectors?.secret_readers }) : undefined;
   let alerts = '';
+  const subjects = [...set.rules.map(subjectFromRule), ...(detectors?.detectors ?? []).map((d) => subjectFromDetector(d))];
   const summary = await runScan({
+    coverage: o.coverage === false ? undefined : { subjects },
     inputs,
     rules: set.rules,
     decode: { cluster: cfg.cluster },
@@ -143,6 +146,21 @@ async function scan(paths: string[], set: RuleSet, cfg: Config, o: { prefilter: 
     parallelMinBytes: 0,
   });
   return { alerts, summary };
+}
+
+/**
+ * The parts of the coverage report that are exact whatever the path: counts,
+ * time, gaps, verbs, resources, TokenRequests, reads, warnings and verdicts.
+ * (Levels, stages and credential-id shares are estimated from a sample, and
+ * the optimised path samples the lines it skips more sparsely.)
+ */
+function exactCoverage(s: ScanSummary): unknown {
+  const r = s.coverage;
+  if (!r) return null;
+  return {
+    sources: r.sources.map((x) => ({ source: x.source, events: x.events, time: x.time, verbs: x.verbs, resources: x.resources, kinds: x.resource_kinds, mints: x.token_requests.count, requests: x.token_requests.requests, reads: x.reads, warnings: x.warnings })),
+    subjects: r.subjects.map((x) => ({ id: x.id, could_fire: x.could_fire })),
+  };
 }
 
 function counts(s: ScanSummary): Record<string, unknown> {
@@ -174,7 +192,9 @@ async function differential(name: string, files: Record<string, string[]>, set: 
   });
   const ref = await scan(paths, set, cfg, { prefilter: false, workers: 1, detectors });
   assert.ok(ref.summary.events > 0, `${name}: the log has events`);
+  assert.ok(ref.summary.coverage && ref.summary.coverage.sources.length > 0, `${name}: a coverage report`);
   const variants = [
+    { label: 'prefilter, 1 thread, no coverage report', prefilter: true, workers: 1, coverage: false },
     { label: 'prefilter, 1 thread', prefilter: true, workers: 1 },
     { label: 'prefilter, 2 threads, 64 KiB blocks', prefilter: true, workers: 2, blockBytes: 64 << 10 },
     { label: 'prefilter, 3 threads, 8 KiB blocks', prefilter: true, workers: 3, blockBytes: 8 << 10 },
@@ -183,6 +203,7 @@ async function differential(name: string, files: Record<string, string[]>, set: 
     const got = await scan(paths, set, cfg, { ...v, detectors });
     assert.equal(got.alerts, ref.alerts, `${name} (${v.label}): alerts differ`);
     assert.deepEqual(counts(got.summary), counts(ref.summary), `${name} (${v.label}): summary differs`);
+    if (v.coverage !== false) assert.deepEqual(exactCoverage(got.summary), exactCoverage(ref.summary), `${name} (${v.label}): coverage differs`);
     assert.match(String(got.summary.engine?.prefilter), /^on|^off/);
     if (process.env.TW_DIFF_DEBUG) process.stderr.write(`${name} (${v.label}): ${ref.summary.alerts} alerts, ${ref.summary.events} events, engine ${JSON.stringify(got.summary.engine)}\n`);
     if (v.workers > 1 && got.summary.engine?.prefilter === 'on') assert.equal(got.summary.engine.workers, v.workers, `${name}: threads used`);
