@@ -156,7 +156,9 @@ export interface DetectorLike {
  */
 function fromKindRecord(o: Record<string, unknown>): Need[] | string {
   const reason = typeof o.missing === 'string' ? o.missing : typeof o.reason === 'string' ? o.reason : undefined;
-  const r = reason ? { reason } : {};
+  const r: { reason?: string; optional?: boolean } = reason ? { reason } : {};
+  // a detector that falls back without it (mint-to-use linking by time) is "partially" blind, not blind
+  if (o.optional === true) r.optional = true;
   switch (o.kind) {
     case 'events': {
       const m = (o.match ?? {}) as Record<string, unknown>;
