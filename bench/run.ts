@@ -102,6 +102,8 @@ const modes = [
   { key: 'stateless', label: '--no-detectors', args: ['--no-detectors'] },
   { key: 'stateful', label: 'detectors on', args: ['--state', 'none'] },
 ];
+/** extra time the coverage report takes, percent of the scan without it (one thread) */
+const coverageCost: Record<string, number> = {};
 for (const m of modes) {
   const one = join(a.out!, `alerts-${m.key}.ndjson`);
   row(`tokenwatch scan ${m.label} (1 thread)`, timed(process.execPath, [CLI, 'scan', ...m.args, '--workers', '1', '--quiet', '--format', 'ndjson', log], one), { alerts: count(one), threads: 1 });
@@ -109,6 +111,11 @@ for (const m of modes) {
     const many = join(a.out!, `alerts-${m.key}-${threads}.ndjson`);
     row(`tokenwatch scan ${m.label} (${threads} threads)`, timed(process.execPath, [CLI, 'scan', ...m.args, '--workers', String(threads), '--quiet', '--format', 'ndjson', log], many), { alerts: count(many), threads, same_alerts: readFileSync(many, 'utf8') === readFileSync(one, 'utf8') });
   }
+  // the coverage report is computed in the same pass: its cost is the difference
+  const plain = join(a.out!, `alerts-${m.key}-no-coverage.ndjson`);
+  const off = row(`tokenwatch scan ${m.label} --no-coverage (1 thread)`, timed(process.execPath, [CLI, 'scan', ...m.args, '--no-coverage', '--workers', '1', '--quiet', '--format', 'ndjson', log], plain), { alerts: count(plain), threads: 1, same_alerts: readFileSync(plain, 'utf8') === readFileSync(one, 'utf8') });
+  const on = rows.find((r) => r.name === `tokenwatch scan ${m.label} (1 thread)`)!;
+  coverageCost[m.key] = +(((on.seconds - off.seconds) / off.seconds) * 100).toFixed(1);
   if (a.reference) {
     const ref = join(a.out!, `alerts-${m.key}-reference.ndjson`);
     row(`tokenwatch scan ${m.label} --no-prefilter`, timed(process.execPath, [CLI, 'scan', ...m.args, '--no-prefilter', '--workers', '1', '--quiet', '--format', 'ndjson', log], ref), { alerts: count(ref), threads: 1, same_alerts: readFileSync(ref, 'utf8') === readFileSync(one, 'utf8') });
@@ -147,7 +154,7 @@ const det = Object.values(scores);
 const precision = det.reduce((n, s) => n + s.true_positive, 0) / Math.max(1, det.reduce((n, s) => n + s.alerts, 0));
 
 const os = await import('node:os');
-const result = { file: log, events, bytes, node: process.version, machine: { cpus: os.cpus().length, load_average: loadBefore }, rows, detectors: scores, detector_precision: +precision.toFixed(3), recall };
+const result = { file: log, events, bytes, node: process.version, machine: { cpus: os.cpus().length, load_average: loadBefore }, rows, coverage_cost_percent: coverageCost, detectors: scores, detector_precision: +precision.toFixed(3), recall };
 writeFileSync(join(a.out!, 'results.json'), JSON.stringify(result, null, 2) + '\n');
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -155,6 +162,7 @@ process.stdout.write(`\n${events.toLocaleString('en-US')} events, ${(bytes / 1e6
 process.stdout.write(`load average before the runs: ${result.machine.load_average.join(' ')} (${result.machine.cpus} cores)\n\n`);
 process.stdout.write(`${pad('run', 50)}${pad('seconds', 10)}${pad('events/s', 12)}${pad('MB/s', 8)}${pad('× grep', 8)}${pad('RSS MB', 8)}alerts\n`);
 for (const r of rows) process.stdout.write(`${pad(r.name, 50)}${pad(String(r.seconds), 10)}${pad(r.events_per_s.toLocaleString('en-US'), 12)}${pad(String(r.mb_per_s), 8)}${pad(String(r.ratio_to_grep), 8)}${pad(String(r.peak_rss_mb ?? '-'), 8)}${r.alerts ?? ''}${r.same_alerts === false ? '  ALERTS DIFFER' : r.same_alerts ? '  (same alerts)' : ''}\n`);
+process.stdout.write(`\ncoverage report, extra time on one thread: ${Object.entries(coverageCost).map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v}%`).join(', ')}\n`);
 process.stdout.write(`\ndetector precision against ground truth: ${precision.toFixed(3)}\n`);
 for (const [id, s] of Object.entries(scores)) process.stdout.write(`  ${pad(id, 26)} ${s.true_positive}/${s.alerts} alerts on attacks${s.false_positive.length ? `; not attacks: ${s.false_positive.slice(0, 3).join(' | ')}` : ''}\n`);
 for (const r of recall) process.stdout.write(`  ${pad(r.attack, 22)} ${r.missed.length ? `missed ${r.missed.join(', ')}` : 'all expected rules and detectors fired'}\n`);
