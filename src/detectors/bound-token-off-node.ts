@@ -36,7 +36,7 @@ const REF: RuleRef = {
 export class BoundTokenOffNode implements Detector {
   readonly ref = REF;
   readonly needs = [
-    { kind: 'pod-binding-extras', missing: 'no pod-name/node-name extras on requests: pod-bound tokens cannot be tied to a pod; Kubernetes 1.30 or newer writes them' },
+    { kind: 'pod-binding-extras', missing: 'no pod-name/node-name extras on requests: pod-bound tokens cannot be tied to a pod' },
     { kind: 'node-requests', missing: 'no kubelet requests: node addresses are unknown' },
   ];
   private readonly graceMs: number;

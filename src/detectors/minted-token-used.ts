@@ -42,8 +42,8 @@ const REF: RuleRef = {
 export class MintedTokenUsed implements Detector {
   readonly ref = REF;
   readonly needs = [
-    { kind: 'events', match: { verb: 'create', resource: 'serviceaccounts', subresource: 'token' }, missing: 'no TokenRequests in the log: no mint to follow (GKE does not log them)' },
-    { kind: 'credential-ids', missing: 'no credential ids (JTI=) on requests: mint-to-use linking falls back to time and source; Kubernetes 1.30 or newer writes them' },
+    { kind: 'events', match: { verb: 'create', resource: 'serviceaccounts', subresource: 'token' }, missing: 'no TokenRequests in the log: no mint to follow' },
+    { kind: 'credential-ids', optional: true, missing: 'no credential ids (JTI=) on requests: mint-to-use linking falls back to time and new source (likely, not certain)' },
   ];
   private readonly windowMs: number;
   private readonly isSystem: (u: string | undefined) => boolean;

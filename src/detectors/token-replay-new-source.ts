@@ -49,8 +49,8 @@ export class TokenReplayNewSource implements Detector {
   readonly ref = REF;
   readonly needs = [
     { kind: 'service-account-requests', missing: 'no requests by service accounts in the log' },
-    { kind: 'pod-binding-extras', missing: 'no pod-name/node-name extras: pod-bound tokens cannot be checked against their pod; Kubernetes 1.30 or newer writes them' },
-    { kind: 'events', match: { resource: 'pods' }, missing: 'no pod events: pod addresses are learned from the first request of each pod' },
+    { kind: 'pod-binding-extras', optional: true, missing: 'no pod-name/node-name extras: pod-bound tokens are judged by learned baselines, not against their pod' },
+    { kind: 'events', match: { resource: 'pods' }, optional: true, missing: 'no pod events: pod addresses are learned from the first request of each pod' },
   ];
 
   observe(rec: EventRecord, t: number, host: DetectorHost): void {

@@ -39,7 +39,7 @@ const REF: RuleRef = {
 export class TokenSecretRead implements Detector {
   readonly ref = REF;
   readonly needs = [
-    { kind: 'reads', missing: 'no get/list events: Secret reads are invisible (the AKS kube-audit-admin category and GKE without Data Access logs exclude reads)' },
+    { kind: 'reads', missing: 'no get/list events: Secret reads are invisible' },
     { kind: 'events', match: { resource: 'secrets' }, missing: 'no Secret events in the log' },
   ];
   private readonly isController: (u: string | undefined) => boolean;
