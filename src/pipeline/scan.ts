@@ -310,7 +310,7 @@ async function readInputs(x: InputContext): Promise<void> {
       }
       let opened;
       try {
-        opened = await openInput(file, o.stdin);
+        opened = await openInput(file, o.stdin, { reuseBuffer: true });
       } catch (e) {
         summary.input_errors.push({ file: file.name, reason: errText(e) });
         continue;
@@ -363,7 +363,7 @@ async function readUnoptimised(x: InputContext): Promise<void> {
     summary.files++;
     let opened;
     try {
-      opened = await openInput(file, o.stdin);
+      opened = await openInput(file, o.stdin, { reuseBuffer: true });
     } catch (e) {
       summary.input_errors.push({ file: file.name, reason: errText(e) });
       continue;

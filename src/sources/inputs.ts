@@ -66,8 +66,23 @@ export interface OpenedInput {
 
 const HIGH_WATER = 1 << 20;
 
+export interface OpenOptions {
+  /**
+   * Read a plain regular file into one reused buffer: each chunk is valid only
+   * until the next is asked for. For consumers that copy what they keep (the
+   * record splitter does); it spares the garbage collector a fresh 1 MiB
+   * buffer per chunk, which on a large file costs a full collection every few
+   * dozen megabytes.
+   */
+  reuseBuffer?: boolean;
+}
+
 /** Opens an input, transparently gunzipping when it starts with the gzip magic bytes. */
-export async function openInput(file: InputFile, stdin: Readable = process.stdin): Promise<OpenedInput> {
+export async function openInput(file: InputFile, stdin: Readable = process.stdin, opts: OpenOptions = {}): Promise<OpenedInput> {
+  if (opts.reuseBuffer && file.name !== '-') {
+    const plain = await openPlain(file.name);
+    if (plain) return plain;
+  }
   const raw: Readable = file.name === '-' ? stdin : createReadStream(file.name, { highWaterMark: HIGH_WATER });
   let read = 0;
   const first = await peek(raw);
@@ -118,4 +133,44 @@ function peek(r: Readable): Promise<Buffer | null> {
     r.once('end', onEnd);
     r.once('error', onError);
   });
+}
+
+/** A regular file that is not gzip, read in HIGH_WATER chunks (the stream's boundaries) into one buffer; null for anything else. */
+async function openPlain(name: string): Promise<OpenedInput | null> {
+  const fh = await fs.open(name, 'r');
+  let handed = false;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return null;
+    const buf = Buffer.allocUnsafeSlow(HIGH_WATER);
+    const head = await fh.read(buf, 0, 2, 0);
+    if (head.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return null;
+    let read = 0;
+    handed = true;
+    return {
+      stream: (async function* chunks() {
+        try {
+          for (;;) {
+            // fill the whole chunk (a short read is not the end), so chunks start at multiples of HIGH_WATER
+            let n = 0;
+            while (n < HIGH_WATER) {
+              const r = await fh.read(buf, n, HIGH_WATER - n, read + n);
+              if (r.bytesRead === 0) break;
+              n += r.bytesRead;
+            }
+            if (n === 0) return;
+            read += n;
+            yield buf.subarray(0, n);
+            if (n < HIGH_WATER) return;
+          }
+        } finally {
+          await fh.close();
+        }
+      })(),
+      gzip: false,
+      bytesRead: () => read,
+    };
+  } finally {
+    if (!handed) await fh.close();
+  }
 }
