@@ -135,35 +135,53 @@ function peek(r: Readable): Promise<Buffer | null> {
   });
 }
 
-/** A regular file that is not gzip, read in HIGH_WATER chunks (the stream's boundaries) into one buffer; null for anything else. */
+/**
+ * A regular file that is not gzip, read in HIGH_WATER chunks (the stream's
+ * boundaries) into two buffers in turn: the next chunk is read while the
+ * consumer works on this one. Null for anything else.
+ */
 async function openPlain(name: string): Promise<OpenedInput | null> {
   const fh = await fs.open(name, 'r');
   let handed = false;
   try {
     const st = await fh.stat();
     if (!st.isFile()) return null;
-    const buf = Buffer.allocUnsafeSlow(HIGH_WATER);
-    const head = await fh.read(buf, 0, 2, 0);
-    if (head.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return null;
+    const bufs = [Buffer.allocUnsafeSlow(HIGH_WATER), Buffer.allocUnsafeSlow(HIGH_WATER)];
+    const head = await fh.read(bufs[0]!, 0, 2, 0);
+    if (head.bytesRead >= 2 && bufs[0]![0] === 0x1f && bufs[0]![1] === 0x8b) return null;
+    // fill the whole chunk (a short read is not the end), so chunks start at multiples of HIGH_WATER
+    const fill = async (buf: Buffer, at: number): Promise<number> => {
+      let n = 0;
+      while (n < HIGH_WATER) {
+        const r = await fh.read(buf, n, HIGH_WATER - n, at + n);
+        if (r.bytesRead === 0) break;
+        n += r.bytesRead;
+      }
+      return n;
+    };
     let read = 0;
     handed = true;
     return {
       stream: (async function* chunks() {
+        let i = 0;
+        let pending: Promise<number> = fill(bufs[0]!, 0);
         try {
           for (;;) {
-            // fill the whole chunk (a short read is not the end), so chunks start at multiples of HIGH_WATER
-            let n = 0;
-            while (n < HIGH_WATER) {
-              const r = await fh.read(buf, n, HIGH_WATER - n, read + n);
-              if (r.bytesRead === 0) break;
-              n += r.bytesRead;
-            }
+            const n = await pending;
             if (n === 0) return;
+            const b = bufs[i]!;
             read += n;
-            yield buf.subarray(0, n);
-            if (n < HIGH_WATER) return;
+            const more = n === HIGH_WATER;
+            if (more) {
+              i ^= 1;
+              pending = fill(bufs[i]!, read);
+              pending.catch(() => 0); // awaited on the next turn; a consumer that stops early leaves it
+            }
+            yield b.subarray(0, n);
+            if (!more) return;
           }
         } finally {
+          await pending.catch(() => 0);
           await fh.close();
         }
       })(),
