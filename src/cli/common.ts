@@ -33,8 +33,8 @@ export function readConfig(path: string | undefined): Config {
 }
 
 /** Loads rules; rule errors are printed and make the command fail, unless `tolerate` (rules list). */
-export function ruleSetFrom(o: RuleOptions, cfg: Config, tolerate = false, detectorIds: string[] = DETECTOR_IDS): RuleSet {
-  const set = loadRuleSet({ builtin: o.builtin !== false, ruleDirs: o.rules, config: cfg, disable: o.disable, detectorIds, pipelines: o.pipeline });
+export function ruleSetFrom(o: RuleOptions, cfg: Config, tolerate = false, detectorIds: string[] = DETECTOR_IDS, tests = true): RuleSet {
+  const set = loadRuleSet({ builtin: o.builtin !== false, ruleDirs: o.rules, config: cfg, disable: o.disable, detectorIds, pipelines: o.pipeline, tests });
   if (set.errors.length) {
     for (const e of set.errors) process.stderr.write(`rule error: ${formatSigmaError(e)}\n`);
     if (!tolerate) throw new UsageError(`${set.errors.length} rule error(s); fix the files above or leave them out`);

@@ -107,7 +107,8 @@ Examples:
 async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
   try {
     const cfg = readConfig(flags.config);
-    const set = ruleSetFrom(flags, cfg);
+    // a scan only matches: the rules' embedded tests are not even parsed
+    const set = ruleSetFrom(flags, cfg, false, undefined, false);
     let inputs;
     try {
       inputs = await expandInputs(paths);

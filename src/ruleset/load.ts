@@ -3,6 +3,7 @@
  * the user's rule folders, and tokenwatch.yaml (disabled rules, overrides,
  * allow-lists compiled into Sigma filters, extra filter documents).
  */
+import { withoutTests } from './without-tests.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
@@ -35,6 +36,8 @@ export interface RuleSetOptions {
   detectorIds?: string[];
   /** pySigma processing-pipeline files (field name mapping and prefix) */
   pipelines?: string[];
+  /** false: leave out the rules' embedded tests (faster start-up for commands that only match) */
+  tests?: boolean;
 }
 
 export interface RuleSet {
@@ -59,6 +62,7 @@ export function loadRuleSet(opts: RuleSetOptions): RuleSet {
   let loadOpts: LoadOptions = {
     fieldMapping: { ...KUBERNETES_FIELD_MAPPING, ...(cfg.field_mapping ?? {}) },
     placeholders: cfg.placeholders,
+    ...(opts.tests === false ? { textFilter: withoutTests } : {}),
   };
   const errors: SigmaError[] = [];
   if (opts.pipelines?.length) {

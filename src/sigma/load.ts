@@ -183,6 +183,7 @@ export function loadSigmaPaths(paths: string[], opts: LoadOptions = {}): LoadRes
       let text: string;
       try {
         text = readFileSync(f, 'utf8');
+        if (opts.textFilter) text = opts.textFilter(text);
       } catch (err) {
         out.errors.push({ file: f, message: `cannot read: ${(err as Error).message}` });
         continue;

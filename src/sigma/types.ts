@@ -70,6 +70,8 @@ export interface LoadOptions {
    * may reference (the built-in rules, when loading a user's folder).
    */
   external?: { rules?: readonly SigmaRule[]; correlations?: readonly SigmaCorrelation[] };
+  /** Rewrites each file's text before parsing (it must keep line numbers). */
+  textFilter?: (text: string) => string;
 }
 
 export interface LoadResult {
