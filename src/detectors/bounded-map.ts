@@ -6,20 +6,13 @@
  * Keys are `cluster \u0001 name` (`keyOf`), and that is what the store reads
  * and writes. The detectors ask by cluster and name instead (`getIn`,
  * `setIn`, …): building and hashing the joined key for every request cost
- * more than the rest of a detector's work, so values are indexed per cluster
- * by name.
- *
- * Behind a scan's parsing and rule matching, the state is out of the CPU
- * caches when a request reaches the detectors, and every pointer followed is
- * a wait. So a lookup goes from the index straight to the value, and recency
- * is kept where the lookup has already been: a stamp on the value (a symbol
- * property, which JSON leaves out, so the stored state is unchanged). Setting
- * or touching an entry only restamps it. Eviction takes the oldest stamp from
- * a heap of marks; a mark whose entry was touched since is put back with the
- * newer stamp, one whose entry was replaced or dropped is thrown away. The
- * result is the order of the plain Map this was (least recently set or
- * touched first), as long as a value object is kept under one key only,
- * which holds for all detector state.
+ * more than the rest of a detector's work, so entries are indexed per cluster
+ * by name. The recency order is a list of its own: a touch moves an entry
+ * without hashing its key again, and the oldest entry is at hand (a Map's
+ * first key is found by walking over the holes its deletions left). A map
+ * asked mostly for names it does not hold (minted tokens, for the credential
+ * id of every service-account request) can keep a small count table that
+ * answers most of those misses without the index (`mayHaveIn`).
  */
 export interface Timed {
   lastSeen: number;
@@ -30,46 +23,52 @@ export function keyOf(cluster: string | undefined, name: string): string {
   return `${cluster ?? ''}\u0001${name}`;
 }
 
-const STAMP = Symbol('last set or touched');
-type Stamped = { [STAMP]?: number };
-
-function stampOf(v: object): number {
-  return (v as Stamped)[STAMP]!;
-}
-
-/** A claim that the entry `scope`/`name` holding `v` was set or touched at `stamp`. */
-class Mark<V> {
+/** An entry: its key's parts (to leave its index, and to write its joined key) and its place in the recency list. */
+class Slot<V> {
+  prev: Slot<V> | null = null;
+  next: Slot<V> | null = null;
   constructor(
-    public stamp: number,
     readonly scope: string,
     readonly name: string,
-    readonly v: V,
+    public v: V,
   ) {}
 }
 
-type Index<V> = Map<string, V>;
+type Index<V> = Map<string, Slot<V>>;
 
 /**
  * The scope of keys without a separator (never made by `keyOf`, but the string
  * API takes any key): a separator itself, which no split key's scope contains.
  */
 const BARE = '\u0001';
-/** Stamps stay small integers: past this the live ones are numbered again from 1. */
-const MAX_STAMP = 2 ** 30;
 
 export class BoundedMap<V extends Timed> {
   private readonly scopes = new Map<string, Index<V>>();
+  private head: Slot<V> | null = null;
+  private tail: Slot<V> | null = null;
   private count = 0;
-  private clock = 0;
-  /** a binary min-heap of marks by stamp */
-  private heap: Mark<V>[] = [];
   // Most logs name one cluster (or none): remember the index asked for last.
   private lastCluster: string | undefined = undefined;
   private lastIndex: Index<V> | null = null;
   evicted = 0;
   expired = 0;
 
-  constructor(readonly maxKeys: number, readonly ttlMs: number) {}
+  /** counts of entries by `filterSlot` of their name, for maps asked mostly for names they do not hold */
+  private readonly filter: Uint32Array | null;
+
+  constructor(readonly maxKeys: number, readonly ttlMs: number, o: { filter?: boolean } = {}) {
+    this.filter = o.filter ? new Uint32Array(FILTER_SLOTS) : null;
+  }
+
+  /**
+   * False when `getIn(cluster, name)` would find nothing, told from a small table
+   * without reaching the index (true when it cannot tell: a map made without
+   * `filter`, a name some entry of any cluster shares the table's slot with, a
+   * cluster whose name holds the separator).
+   */
+  mayHaveIn(cluster: string | undefined, name: string): boolean {
+    return this.filter === null || this.filter[filterSlot(name)] !== 0 || (cluster !== undefined && cluster.includes('\u0001'));
+  }
 
   get size(): number {
     return this.count;
@@ -80,7 +79,8 @@ export class BoundedMap<V extends Timed> {
   getIn(cluster: string | undefined, name: string): V | undefined {
     const ix = this.indexFor(cluster);
     if (ix === null) return this.get(keyOf(cluster, name));
-    return ix.get(name);
+    const s = ix.get(name);
+    return s === undefined ? undefined : s.v;
   }
 
   hasIn(cluster: string | undefined, name: string): boolean {
@@ -105,13 +105,14 @@ export class BoundedMap<V extends Timed> {
   deleteIn(cluster: string | undefined, name: string): boolean {
     const ix = this.indexFor(cluster);
     if (ix === null) return this.delete(keyOf(cluster, name));
-    return this.remove(ix, cluster ?? '', name);
+    return this.remove(ix, name);
   }
 
   // ---- by joined key (the store, tests) ----
 
   get(k: string): V | undefined {
-    return this.scopes.get(scopeOf(k))?.get(nameOf(k));
+    const s = this.scopes.get(scopeOf(k))?.get(nameOf(k));
+    return s === undefined ? undefined : s.v;
   }
 
   has(k: string): boolean {
@@ -121,7 +122,7 @@ export class BoundedMap<V extends Timed> {
   /** Sets and marks as most recently used. */
   set(k: string, v: V): void {
     const scope = scopeOf(k);
-    this.put(this.indexOfScope(scope), scope, nameOf(k), v);
+    this.put(this.indexOfScope(scope, true)!, scope, nameOf(k), v);
   }
 
   /** Marks an entry as used at `t` (moves it to the young end). */
@@ -131,35 +132,32 @@ export class BoundedMap<V extends Timed> {
   }
 
   delete(k: string): boolean {
-    const scope = scopeOf(k);
-    const ix = this.scopes.get(scope);
-    return ix !== undefined && this.remove(ix, scope, nameOf(k));
+    const ix = this.indexOfScope(scopeOf(k), false);
+    return ix !== undefined && this.remove(ix, nameOf(k));
   }
 
   /** Drops entries last seen more than ttl before `now` (event time). */
   sweep(now: number): void {
     if (Number.isNaN(now)) return;
-    for (const [scope, ix] of this.scopes) {
-      for (const [name, v] of ix) {
-        if (now - v.lastSeen > this.ttlMs) {
-          ix.delete(name);
-          this.count--;
-          this.expired++;
-        }
+    for (let s = this.head; s !== null; ) {
+      const next = s.next;
+      if (now - s.v.lastSeen > this.ttlMs) {
+        this.drop(s);
+        this.expired++;
       }
-      if (ix.size === 0) this.dropScope(scope, ix);
+      s = next;
     }
-    this.compactIfSparse();
   }
 
   /** Joined keys and values, least recently used first. */
   *entries(): IterableIterator<[string, V]> {
-    for (const m of this.live()) yield [m.scope === BARE ? m.name : `${m.scope}\u0001${m.name}`, m.v];
+    for (let s = this.head; s !== null; s = s.next) yield [s.scope === BARE ? s.name : `${s.scope}\u0001${s.name}`, s.v];
   }
 
   clear(): void {
     this.scopes.clear();
-    this.heap = [];
+    this.filter?.fill(0);
+    this.head = this.tail = null;
     this.count = 0;
     this.lastCluster = undefined;
     this.lastIndex = null;
@@ -172,15 +170,15 @@ export class BoundedMap<V extends Timed> {
     if (cluster === this.lastCluster && this.lastIndex !== null) return this.lastIndex;
     const scope = cluster ?? '';
     if (scope.includes('\u0001')) return null;
-    const ix = this.indexOfScope(scope);
+    const ix = this.indexOfScope(scope, true)!;
     this.lastCluster = cluster;
     this.lastIndex = ix;
     return ix;
   }
 
-  private indexOfScope(scope: string): Index<V> {
+  private indexOfScope(scope: string, make: boolean): Index<V> | undefined {
     let ix = this.scopes.get(scope);
-    if (ix === undefined) {
+    if (ix === undefined && make) {
       ix = new Map();
       this.scopes.set(scope, ix);
     }
@@ -188,114 +186,74 @@ export class BoundedMap<V extends Timed> {
   }
 
   private put(ix: Index<V>, scope: string, name: string, v: V): void {
-    const cur = ix.get(name);
-    if (this.clock >= MAX_STAMP) this.renumber();
-    const stamp = ++this.clock;
-    (v as Stamped)[STAMP] = stamp;
-    // the same value touched again: its mark is found stale and renewed if eviction reaches it
-    if (cur === v) return;
-    ix.set(name, v);
-    this.push(new Mark(stamp, scope, name, v));
-    if (cur !== undefined) {
-      this.compactIfSparse();
+    const s = ix.get(name);
+    if (s !== undefined) {
+      s.v = v;
+      if (s !== this.tail) {
+        this.unlink(s);
+        this.append(s);
+      }
       return;
     }
+    const n = new Slot(scope, name, v);
+    ix.set(name, n);
+    if (this.filter !== null) this.filter[filterSlot(name)]!++;
+    this.append(n);
     this.count++;
     if (this.count > this.maxKeys) {
-      this.evictOldest();
+      this.drop(this.head!);
       this.evicted++;
     }
-    this.compactIfSparse();
   }
 
-  private remove(ix: Index<V>, scope: string, name: string): boolean {
-    if (!ix.delete(name)) return false;
-    this.count--;
-    if (ix.size === 0) this.dropScope(scope, ix);
+  private remove(ix: Index<V>, name: string): boolean {
+    const s = ix.get(name);
+    if (s === undefined) return false;
+    this.drop(s);
     return true;
   }
 
-  private dropScope(scope: string, ix: Index<V>): void {
-    // a cluster that is gone leaves no empty index behind
-    this.scopes.delete(scope);
-    if (this.lastIndex === ix) {
-      this.lastIndex = null;
-      this.lastCluster = undefined;
-    }
-  }
-
-  private evictOldest(): void {
-    for (;;) {
-      const m = this.pop();
-      const ix = this.scopes.get(m.scope);
-      if (ix === undefined || ix.get(m.name) !== m.v) continue; // replaced or dropped since
-      const stamp = stampOf(m.v);
-      if (stamp !== m.stamp) {
-        // touched since: the claim moves up to the newer stamp
-        m.stamp = stamp;
-        this.push(m);
-        continue;
+  private drop(s: Slot<V>): void {
+    const ix = this.scopes.get(s.scope)!;
+    ix.delete(s.name);
+    if (this.filter !== null) this.filter[filterSlot(s.name)]!--;
+    if (ix.size === 0) {
+      // a cluster that is gone leaves no empty index behind
+      this.scopes.delete(s.scope);
+      if (this.lastIndex === ix) {
+        this.lastIndex = null;
+        this.lastCluster = undefined;
       }
-      this.remove(ix, m.scope, m.name);
-      return;
     }
+    this.unlink(s);
+    this.count--;
   }
 
-  /** One current mark per entry, least recently used first. */
-  private live(): Mark<V>[] {
-    const all: Mark<V>[] = [];
-    for (const [scope, ix] of this.scopes) for (const [name, v] of ix) all.push(new Mark(stampOf(v), scope, name, v));
-    return all.sort((a, b) => a.stamp - b.stamp);
+  private append(s: Slot<V>): void {
+    s.prev = this.tail;
+    s.next = null;
+    if (this.tail !== null) this.tail.next = s;
+    else this.head = s;
+    this.tail = s;
   }
 
-  /** Replaced and dropped entries leave marks behind: rebuild the heap when they outnumber the live ones. */
-  private compactIfSparse(): void {
-    if (this.heap.length > 2 * this.count + 64) this.heap = this.live();
+  private unlink(s: Slot<V>): void {
+    if (s.prev !== null) s.prev.next = s.next;
+    else this.head = s.next;
+    if (s.next !== null) s.next.prev = s.prev;
+    else this.tail = s.prev;
+    s.prev = s.next = null;
   }
+}
 
-  private renumber(): void {
-    const all = this.live();
-    for (let i = 0; i < all.length; i++) {
-      all[i]!.stamp = i + 1;
-      (all[i]!.v as Stamped)[STAMP] = i + 1;
-    }
-    this.heap = all;
-    this.clock = all.length;
-  }
+const FILTER_SLOTS = 1024;
 
-  private push(m: Mark<V>): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(m);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.stamp <= m.stamp) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = m;
-  }
-
-  private pop(): Mark<V> {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    const n = h.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && h[r]!.stamp < h[l]!.stamp ? r : l;
-        if (h[c]!.stamp >= last.stamp) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
-  }
+/** The name's last three characters and its length, mixed: credential ids differ there. */
+function filterSlot(name: string): number {
+  const n = name.length;
+  let h = n;
+  for (let i = n > 3 ? n - 3 : 0; i < n; i++) h = (h * 31 + name.charCodeAt(i)) | 0;
+  return h & (FILTER_SLOTS - 1);
 }
 
 function scopeOf(k: string): string {

@@ -65,13 +65,15 @@ export class MintedTokenUsed implements Detector {
       return;
     }
     if (!v.isSa) return;
+    const st = host.state;
+    // with no mint remembered, no request of a service account can be linked to one
+    if (st.mints.size === 0 && st.recentMints.size === 0) return;
     const ev = v.ev;
     const t = v.t;
-    const st = host.state;
     const cluster = v.cluster;
     const cred = credentialId(ev);
     if (cred?.startsWith('JTI=')) {
-      if (st.mints.size === 0) return;
+      if (!st.mints.mayHaveIn(cluster, cred)) return;
       const mint = st.mints.getIn(cluster, cred);
       if (mint) {
         st.mints.touchIn(cluster, cred, mint, t);
@@ -81,7 +83,6 @@ export class MintedTokenUsed implements Detector {
     }
     if (cred) return; // a client certificate or another kind of credential
     // no credential id on this request: link by time and new source
-    if (st.recentMints.size === 0) return;
     const user = v.user!;
     const recent = st.recentMints.getIn(cluster, user);
     if (!recent) return;

@@ -95,7 +95,8 @@ export class DetectorState {
     this.nodeByIp = new BoundedMap(100_000, ttl);
     this.pods = new BoundedMap(maxPods, ttl);
     this.podByIp = new BoundedMap(maxPods, ttl);
-    this.mints = new BoundedMap(100_000, ttl);
+    // asked for the credential id of nearly every service-account request, and holding few
+    this.mints = new BoundedMap(100_000, ttl, { filter: true });
     this.recentMints = new BoundedMap(100_000, ttl);
     this.baselines = new BaselineMap(l.maxAccounts ?? 200_000, ttl);
     this.tokenSecrets = new BoundedMap(100_000, ttl);

@@ -63,7 +63,7 @@ test('BoundedMap by cluster and name is the joined-key Map it replaces: same ent
     const r = rng(seed);
     const cap = 1 + Math.floor(r() * 12);
     const ttl = 5 + Math.floor(r() * 20);
-    const ours = new BoundedMap<Val>(cap, ttl);
+    const ours = new BoundedMap<Val>(cap, ttl, { filter: seed % 2 === 0 });
     const ref = new JoinedMap<Val>(cap, ttl);
     let t = 0;
     for (let i = 0; i < 1000; i++) {
@@ -84,6 +84,8 @@ test('BoundedMap by cluster and name is the joined-key Map it replaces: same ent
         // (as the store sees them: JSON)
         assert.equal(JSON.stringify(a), JSON.stringify(b), where);
         assert.equal(JSON.stringify(ours.get(k)), JSON.stringify(b), where);
+        // the filter never hides an entry
+        if (b !== undefined) assert.ok(ours.mayHaveIn(c, name), where);
         if (a && b) {
           ours.touchIn(c, name, a, t);
           ref.touch(k, b, t);
@@ -106,5 +108,8 @@ test('BoundedMap by cluster and name is the joined-key Map it replaces: same ent
     }
     assert.equal(JSON.stringify([...ours.entries()]), JSON.stringify([...ref.m.entries()]), `seed ${seed}`);
     assert.deepEqual([ours.evicted, ours.expired], [ref.evicted, ref.expired], `seed ${seed}`);
+    // and forgets what is gone: emptied, it holds no name
+    for (const [k] of [...ours.entries()]) ours.delete(k);
+    for (const name of [...names, 'bare-0', 'bare-1', 'bare-2']) assert.equal(ours.mayHaveIn('prod', name), seed % 2 !== 0, `seed ${seed} ${name}`);
   }
 });
