@@ -30,7 +30,9 @@ const MAX_DAYS = 3700;
 const MINUTES_PER_DAY = 1440;
 /** Every event of a class is inspected in full up to this many, then one in INSPECT_EVERY at random. */
 export const INSPECT_FIRST = 64;
-export const INSPECT_EVERY = 8;
+export const INSPECT_EVERY = 32;
+/** classes remembered per source for the lookup without maps */
+const RECENT = 8;
 /** For lines the scan does not parse, one in this many after the first (parsing is what the prefilter saves). */
 export const SKIPPED_EVERY = 1024;
 
@@ -117,7 +119,7 @@ export class CoverageCollector {
     }
     let c = so.lastClass;
     if (c === null || c.verb !== verb || c.resource !== resource || c.subresource !== subresource) {
-      c = this.classFor(so, verb, resource, subresource);
+      c = this.recentClass(so, verb, resource, subresource);
       so.lastClass = c;
     }
     c.n++;
@@ -130,9 +132,9 @@ export class CoverageCollector {
       else so.untimed++;
     }
     // everything else on a sample: every event of the first INSPECT_FIRST of a class, then one in INSPECT_EVERY
-    // (8); every event of the classes that may hold credentials (TokenRequests, Secrets, TokenReviews)
-    // sampled at random, not every 8th: stages of one request interleave, and a period would pick one stage
-    if (n <= INSPECT_FIRST || c.special !== 0 || ((this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0) >>> 29) === 0) {
+    // (32); every event of the classes that may hold credentials (TokenRequests, Secrets, TokenReviews)
+    // sampled at random, not every 32nd: stages of one request interleave, and a period would pick one stage
+    if (n <= INSPECT_FIRST || c.special !== 0 || ((this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0) >>> 27) === 0) {
       if (src !== null) this.inspectEvent(so, c, ev, src.format, src.file, src.line);
       else this.inspectEvent(so, c, ev, format, file, line);
     }
@@ -156,7 +158,7 @@ export class CoverageCollector {
     so.events++;
     let c = so.lastClass;
     if (c === null || c.verb !== verb || c.resource !== resource || c.subresource !== subresource) {
-      c = this.classFor(so, verb, resource, subresource);
+      c = this.recentClass(so, verb, resource, subresource);
       so.lastClass = c;
     }
     c.n++;
@@ -357,6 +359,26 @@ export class CoverageCollector {
     }
     this.lastSource = so;
     return so;
+  }
+
+  /**
+   * The class, from the source's few most recent ones when it is there: the
+   * strings of a parsed event are new each time, and comparing short strings
+   * is cheaper than hashing them into three maps.
+   */
+  private recentClass(so: SourceObservation, verb: string, resource: string, subresource: string): EventClass {
+    const r = so.recent;
+    for (let i = 0; i < r.length; i++) {
+      const c = r[i]!;
+      if (c.verb === verb && c.resource === resource && c.subresource === subresource) return c;
+    }
+    const c = this.classFor(so, verb, resource, subresource);
+    if (r.length < RECENT) r.push(c);
+    else {
+      r[so.recentAt] = c;
+      so.recentAt = (so.recentAt + 1) % RECENT;
+    }
+    return c;
   }
 
   private classFor(so: SourceObservation, verb: string, resource: string, subresource: string): EventClass {

@@ -56,7 +56,7 @@ export class EventClass {
   /** events of this class ever seen by this collector, resets included: what sampling decides on */
   seen = 0;
   /**
-   * Events inspected in full: all of the first 64, then one in 8; all of
+   * Events inspected in full: all of the first 64, then one in 32; all of
    * them for TokenRequests, Secrets and TokenReviews. Every counter below
    * counts inspected events only; the report scales them by n / inspected
    * (exact where every event was inspected).
@@ -162,6 +162,9 @@ export class SourceObservation {
   lastDay = NaN;
   lastDayBits: Uint8Array | null = null;
   lastClass: EventClass | null = null;
+  /** the most recently looked-up classes (a ring), see CoverageCollector.recentClass */
+  readonly recent: EventClass[] = [];
+  recentAt = 0;
 
   constructor(
     readonly key: string,
