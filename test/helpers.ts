@@ -15,3 +15,15 @@ function findRoot(): string {
 export const ROOT = findRoot();
 export const SHARED = join(ROOT, '..', 'shared');
 export const CLI = join(ROOT, 'bin', 'tokenwatch.js');
+
+/** A small deterministic PRNG (mulberry32): randomized tests give the same cases on every run, so failures reproduce. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

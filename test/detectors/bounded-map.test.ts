@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoundedMap, keyOf, type Timed } from '../../src/detectors/bounded-map.js';
+import { rng } from '../helpers.js';
 
 /** The Map with joined keys that BoundedMap replaces, as it was: the reference. */
 class JoinedMap<V extends Timed> {
@@ -38,17 +39,6 @@ class JoinedMap<V extends Timed> {
       }
     }
   }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Val extends Timed {

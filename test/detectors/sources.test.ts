@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sources, type SourceSeen } from '../../src/detectors/sources.js';
+import { rng } from '../helpers.js';
 
 /** The plain-object baseline that Sources replaces, as it was: the reference. */
 function bumpObject(m: Record<string, SourceSeen>, k: string, t: number, cap: number): void {
@@ -18,17 +19,6 @@ function bumpObject(m: Record<string, SourceSeen>, k: string, t: number, cap: nu
     for (const x of keys) if (m[x]!.last < m[oldest]!.last) oldest = x;
     delete m[oldest];
   }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 test('Sources behaves as the plain object did: same keys in the same order, same JSON, same source forgotten over the cap', () => {

@@ -11,20 +11,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ADAPTERS, decodeRecord, decodeValue } from '../../src/formats/picker.js';
 import { assertTypes, collector, CORPUS, FIXTURES } from './helpers.js';
+import { rng as mulberry32 } from '../helpers.js';
 
 const SEED = 0x7e57a11;
 const MARKER = 'SeCrEt9MarkerZq'; // planted in string values; must never appear in a reason
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = mulberry32(SEED);
 const int = (n: number) => Math.floor(rnd() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;

@@ -17,22 +17,11 @@ import { alertToNdjson } from '../../src/sinks/ndjson.js';
 import { expandInputs } from '../../src/sources/inputs.js';
 import { planPrefilter } from '../../src/pipeline/prefilter.js';
 import { subjectFromDetector, subjectFromRule } from '../../src/coverage/subjects.js';
+import { rng } from '../helpers.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'formats');
 const SIGMAHQ = join(ROOT, '..', 'shared', 'sigma', 'kubernetes');
-
-/** A small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generated(o: GenerateOptions): string[] {
   const out: string[] = [];

@@ -10,6 +10,7 @@ import { CorrelationEngine } from '../../src/sigma/index.js';
 import type { CorrelationMatch } from '../../src/sigma/index.js';
 import type { AuditEvent } from '../../src/event/types.js';
 import { at, baseRule, corrDoc, feed, loadOk, MIN, runEngine, summary, T0 } from './corr-helpers.js';
+import { rng } from '../helpers.js';
 
 const RULES = [baseRule('a', 'get'), baseRule('b', 'list'), baseRule('c', 'watch')];
 const ev = (ms: number, verb: string, user = 'u1', extra: Record<string, unknown> = {}) => at(ms, { verb, user: { username: user }, auditID: `${verb}-${user}-${ms}`, ...extra });
@@ -254,18 +255,6 @@ test("the caller's ref comes back untouched, and the rule key it was fed under",
     ['id-a', 'b'],
   );
 });
-
-/** A small deterministic PRNG (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('out-of-order input within the allowance gives exactly the alerts of sorted input (every type, chains, caps; 400 random streams)', () => {
   const docs = [

@@ -4,6 +4,7 @@ import { parseSigmaText, witnesses } from '../../src/sigma/index.js';
 import type { AuditEvent } from '../../src/event/types.js';
 import { ev, rule, ruleText } from './helpers.js';
 import { witnessHolds } from './witness-check.js';
+import { rng as prng } from '../helpers.js';
 
 const w = (detection: string, opts?: Parameters<typeof rule>[1]) => witnesses(rule(detection, opts));
 const sorted = (x: string[] | null) => (x === null ? null : [...x].sort());
@@ -80,17 +81,6 @@ test('witnesses: keywords give their literals', () => {
 });
 
 // ---- randomized soundness: whatever the rule, a matching event holds a witness --------------
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('witnesses are sound on thousands of random rules and events', () => {
   const rnd = prng(20250301);
