@@ -65,7 +65,7 @@
 import { DETECTOR_BODY_LITERALS, DETECTOR_LITERALS } from '../detectors/witnesses.js';
 import { REDACTION_TRIGGERS } from '../event/redact.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
-import { combineDetection, compiledOf } from '../sigma/index.js';
+import { combineDetection, compiledOf, mostSelective } from '../sigma/index.js';
 import type { CItem, CValue, CompiledDetection } from '../sigma/index.js';
 import type { PatternInfo } from '../sigma/values.js';
 import { MAX_LITERALS, type SearchLiteral } from './literal-search.js';
@@ -162,25 +162,8 @@ function union(ws: W[]): W {
   return out;
 }
 
-/** Higher is more selective: as in src/sigma/witnesses.ts, the shortest literal, less two characters per doubling. */
-function score(w: Lit[]): [number, number] {
-  return [Math.min(...w.map((s) => s.text.length)) - 2 * Math.log2(w.length), -w.length];
-}
-
-function best(ws: W[]): W {
-  let pick: Lit[] | null = null;
-  for (const w of ws) {
-    if (w === null || w.length === 0) continue;
-    if (pick === null) {
-      pick = w;
-      continue;
-    }
-    const [a1, a2] = score(w);
-    const [b1, b2] = score(pick);
-    if (a1 > b1 || (a1 === b1 && a2 > b2)) pick = w;
-  }
-  return pick;
-}
+/** AND: the most selective side, judged as the rule witnesses are. */
+const best = (ws: W[]): W => mostSelective(ws, (l) => l.text.length);
 
 function itemLits(it: CItem): W {
   let quoted = false;

@@ -20,7 +20,7 @@
 import { compiledOf } from './registry.js';
 import type { SigmaRule } from './types.js';
 import { detectionWitnesses } from './witnesses.js';
-export { combineDetection, type LiteralAlgebra } from './witnesses.js';
+export { combineDetection, mostSelective, type LiteralAlgebra } from './witnesses.js';
 
 export type { SigmaError, Pos } from './errors.js';
 export { formatSigmaError } from './errors.js';

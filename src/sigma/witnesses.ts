@@ -58,25 +58,27 @@ function union(ws: W[]): W {
  * every doubling of its size roughly doubles the events it lets through
  * (and the work of looking), which is worth about two characters.
  */
-function score(w: string[]): [number, number] {
-  return [Math.min(...w.map((s) => s.length)) - 2 * Math.log2(w.length), -w.length];
+function score<T>(w: T[], len: (t: T) => number): [number, number] {
+  return [Math.min(...w.map(len)) - 2 * Math.log2(w.length), -w.length];
 }
 
-/** AND: any known side is sound; take the most selective. */
-function best(ws: W[]): W {
-  let pick: string[] | null = null;
+/** AND: any known side is sound; take the most selective (literals of any kind, measured by `len`). */
+export function mostSelective<T>(ws: (T[] | null)[], len: (t: T) => number): T[] | null {
+  let pick: T[] | null = null;
   for (const w of ws) {
     if (w === null || w.length === 0) continue;
     if (pick === null) {
       pick = w;
       continue;
     }
-    const [a1, a2] = score(w);
-    const [b1, b2] = score(pick);
+    const [a1, a2] = score(w, len);
+    const [b1, b2] = score(pick, len);
     if (a1 > b1 || (a1 === b1 && a2 > b2)) pick = w;
   }
   return pick;
 }
+
+const best = (ws: W[]): W => mostSelective(ws, (s) => s.length);
 
 export function valueWitness(v: CValue): W {
   if (v.kind === 'number') return v.forms && v.forms.every((f) => f !== '' && /^[\x00-\x7f]*$/.test(f)) ? union([v.forms]) : null;
