@@ -117,11 +117,7 @@ export class CoverageCollector {
       const sr = o.subresource;
       if (typeof sr === 'string') subresource = sr;
     }
-    let c = so.lastClass;
-    if (c === null || c.verb !== verb || c.resource !== resource || c.subresource !== subresource) {
-      c = this.recentClass(so, verb, resource, subresource);
-      so.lastClass = c;
-    }
+    const c = this.recentClass(so, verb, resource, subresource);
     c.n++;
     const n = ++c.seen;
     const tStage = ev.stageTimestamp;
@@ -156,11 +152,7 @@ export class CoverageCollector {
     let so = this.lastSource;
     if (so === null || cluster !== this.lastCluster || (cluster === undefined && file !== this.lastFile)) so = this.sourceFor(cluster, file);
     so.events++;
-    let c = so.lastClass;
-    if (c === null || c.verb !== verb || c.resource !== resource || c.subresource !== subresource) {
-      c = this.recentClass(so, verb, resource, subresource);
-      so.lastClass = c;
-    }
+    const c = this.recentClass(so, verb, resource, subresource);
     c.n++;
     const n = ++c.seen;
     if (sec === sec) this.second(so, sec);
@@ -362,22 +354,28 @@ export class CoverageCollector {
   }
 
   /**
-   * The class, from the source's few most recent ones when it is there: the
+   * The class: the source's last one, else one of its few most recent: the
    * strings of a parsed event are new each time, and comparing short strings
    * is cheaper than hashing them into three maps.
    */
   private recentClass(so: SourceObservation, verb: string, resource: string, subresource: string): EventClass {
+    let c = so.lastClass;
+    if (c !== null && c.verb === verb && c.resource === resource && c.subresource === subresource) return c;
+    c = null;
     const r = so.recent;
-    for (let i = 0; i < r.length; i++) {
-      const c = r[i]!;
-      if (c.verb === verb && c.resource === resource && c.subresource === subresource) return c;
+    for (let i = 0; i < r.length && c === null; i++) {
+      const x = r[i]!;
+      if (x.verb === verb && x.resource === resource && x.subresource === subresource) c = x;
     }
-    const c = this.classFor(so, verb, resource, subresource);
-    if (r.length < RECENT) r.push(c);
-    else {
-      r[so.recentAt] = c;
-      so.recentAt = (so.recentAt + 1) % RECENT;
+    if (c === null) {
+      c = this.classFor(so, verb, resource, subresource);
+      if (r.length < RECENT) r.push(c);
+      else {
+        r[so.recentAt] = c;
+        so.recentAt = (so.recentAt + 1) % RECENT;
+      }
     }
+    so.lastClass = c;
     return c;
   }
 

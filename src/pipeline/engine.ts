@@ -44,7 +44,6 @@ export interface EngineOptions {
   coverage?: CoverageCollector;
 }
 
-const NO_COUNTERS = newCounters();
 const IGNORE = (): void => {};
 
 /**
@@ -56,8 +55,8 @@ export function observeSkipped(cov: CoverageCollector, c: LineClassifier, buf: B
   const level = c.level;
   const body = level !== 'Metadata' && level !== 'None';
   if (!cov.observeSkipped(file, decode.cluster, c.verb, c.resource, c.subresource, c.time, body, c.sec)) return;
-  NO_COUNTERS.events = 0;
-  decodeInto({ text: buf.toString('utf8', s, e), place: { file, line: 0, offset } }, NO_COUNTERS, { event: (rec) => cov.inspect(rec), reject: IGNORE }, decode);
+  // decoded for the report alone: its counts are not the scan's
+  decodeInto({ text: buf.toString('utf8', s, e), place: { file, line: 0, offset } }, newCounters(), { event: (rec) => cov.inspect(rec), reject: IGNORE }, decode);
 }
 
 /** Event time from the two timestamps, as eventTime() computes it, with the common RFC 3339 UTC form parsed once per second. */

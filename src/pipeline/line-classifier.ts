@@ -155,21 +155,12 @@ function levelAt(buf: Buffer, p: number, q: number): string {
   return known(buf, p, q, LEVELS, LEVEL_BYTES);
 }
 
-
 const STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'];
 const STAGE_BYTES = STAGES.map((x) => Buffer.from(x));
 
 /** The stage value buf[p..q) as a string, without allocating for the four stages. */
 function stageAt(buf: Buffer, p: number, q: number): string {
-  const n = q - p;
-  for (let k = 0; k < STAGES.length; k++) {
-    const b = STAGE_BYTES[k]!;
-    if (b.length !== n) continue;
-    let i = 0;
-    while (i < n && buf[p + i] === b[i]) i++;
-    if (i === n) return STAGES[k]!;
-  }
-  return buf.toString('utf8', p, q);
+  return known(buf, p, q, STAGES, STAGE_BYTES);
 }
 
 /**
