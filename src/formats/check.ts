@@ -8,48 +8,95 @@
  */
 import { isObject } from './json.js';
 
-const OBJECT_FIELDS = ['user', 'impersonatedUser', 'objectRef', 'responseStatus', 'annotations'] as const;
-const STRING_FIELDS = ['userAgent', 'requestURI', 'stage', 'level', 'auditID', 'requestReceivedTimestamp', 'stageTimestamp'] as const;
-const OBJECT_REF_STRINGS = ['resource', 'subresource', 'namespace', 'name', 'apiGroup', 'apiVersion', 'uid', 'resourceVersion'] as const;
+/** Why an object-valued field is unusable: undefined when it is an object or absent; null is removed. */
+function objectField(ev: Record<string, unknown>, k: string, v: unknown): string | undefined {
+  if (v === null) delete ev[k];
+  else if (v !== undefined && !isObject(v)) return `audit event field "${k}" is not an object`;
+  return undefined;
+}
 
-/** Checks (and minimally normalises, in place) a decoded event; returns why it is unusable, or undefined. */
+function stringField(ev: Record<string, unknown>, k: string, v: unknown): string | undefined {
+  if (v === null) delete ev[k];
+  else if (v !== undefined && typeof v !== 'string') return `audit event field "${k}" is not a string`;
+  return undefined;
+}
+
+function userProblem(k: string, u: Record<string, unknown>): string | undefined {
+  const username = u.username;
+  if (username === null) delete u.username;
+  else if (username !== undefined && typeof username !== 'string') return `audit event field "${k}.username" is not a string`;
+  const uid = u.uid;
+  if (uid === null) delete u.uid;
+  else if (uid !== undefined && typeof uid !== 'string') return `audit event field "${k}.uid" is not a string`;
+  const groups = u.groups;
+  if (groups === null) delete u.groups;
+  else if (groups !== undefined) {
+    if (!Array.isArray(groups)) return `audit event field "${k}.groups" is not a list of strings`;
+    for (let i = 0; i < groups.length; i++) if (typeof groups[i] !== 'string') return `audit event field "${k}.groups" is not a list of strings`;
+  }
+  const extra = u.extra;
+  if (extra === null) delete u.extra;
+  else if (extra !== undefined && !isObject(extra)) return `audit event field "${k}.extra" is not an object`;
+  return undefined;
+}
+
+function objectRefString(o: Record<string, unknown>, k: string, v: unknown): string | undefined {
+  if (v === null) delete o[k];
+  else if (v !== undefined && typeof v !== 'string') return `audit event field "objectRef.${k}" is not a string`;
+  return undefined;
+}
+
+/**
+ * Checks (and minimally normalises, in place) a decoded event; returns why it is unusable, or undefined.
+ * (Every field is read by name: this runs for every event, and reads through a list of names cost
+ * several times more.)
+ */
 export function eventProblem(ev: Record<string, unknown>): string | undefined {
-  if (typeof ev.verb !== 'string') return ev.verb === undefined || ev.verb === null ? 'audit event without a "verb"' : 'audit event field "verb" is not a string';
-  if (ev.verb === '') return 'audit event field "verb" is empty';
-  for (const k of OBJECT_FIELDS) {
-    if (ev[k] === null) delete ev[k];
-    else if (ev[k] !== undefined && !isObject(ev[k])) return `audit event field "${k}" is not an object`;
-  }
-  for (const k of STRING_FIELDS) {
-    if (ev[k] === null) delete ev[k];
-    else if (ev[k] !== undefined && typeof ev[k] !== 'string') return `audit event field "${k}" is not a string`;
-  }
-  if (ev.sourceIPs === null) delete ev.sourceIPs;
-  else if (ev.sourceIPs !== undefined) {
-    const ips = ev.sourceIPs;
+  const verb = ev.verb;
+  if (typeof verb !== 'string') return verb === undefined || verb === null ? 'audit event without a "verb"' : 'audit event field "verb" is not a string';
+  if (verb === '') return 'audit event field "verb" is empty';
+  const p =
+    objectField(ev, 'user', ev.user) ??
+    objectField(ev, 'impersonatedUser', ev.impersonatedUser) ??
+    objectField(ev, 'objectRef', ev.objectRef) ??
+    objectField(ev, 'responseStatus', ev.responseStatus) ??
+    objectField(ev, 'annotations', ev.annotations) ??
+    stringField(ev, 'userAgent', ev.userAgent) ??
+    stringField(ev, 'requestURI', ev.requestURI) ??
+    stringField(ev, 'stage', ev.stage) ??
+    stringField(ev, 'level', ev.level) ??
+    stringField(ev, 'auditID', ev.auditID) ??
+    stringField(ev, 'requestReceivedTimestamp', ev.requestReceivedTimestamp) ??
+    stringField(ev, 'stageTimestamp', ev.stageTimestamp);
+  if (p !== undefined) return p;
+  const ips = ev.sourceIPs;
+  if (ips === null) delete ev.sourceIPs;
+  else if (ips !== undefined) {
     if (!Array.isArray(ips)) return 'audit event field "sourceIPs" is not a list';
     for (let i = 0; i < ips.length; i++) if (typeof ips[i] !== 'string') return `audit event field "sourceIPs[${i}]" is not a string`;
   }
-  for (const k of ['user', 'impersonatedUser'] as const) {
-    const u = ev[k] as Record<string, unknown> | undefined;
-    if (!u) continue;
-    if (u.username === null) delete u.username;
-    else if (u.username !== undefined && typeof u.username !== 'string') return `audit event field "${k}.username" is not a string`;
-    if (u.uid === null) delete u.uid;
-    else if (u.uid !== undefined && typeof u.uid !== 'string') return `audit event field "${k}.uid" is not a string`;
-    if (u.groups === null) delete u.groups;
-    else if (u.groups !== undefined && (!Array.isArray(u.groups) || u.groups.some((g) => typeof g !== 'string'))) {
-      return `audit event field "${k}.groups" is not a list of strings`;
-    }
-    if (u.extra === null) delete u.extra;
-    else if (u.extra !== undefined && !isObject(u.extra)) return `audit event field "${k}.extra" is not an object`;
+  const user = ev.user as Record<string, unknown> | undefined;
+  if (user) {
+    const q = userProblem('user', user);
+    if (q !== undefined) return q;
+  }
+  const imp = ev.impersonatedUser as Record<string, unknown> | undefined;
+  if (imp) {
+    const q = userProblem('impersonatedUser', imp);
+    if (q !== undefined) return q;
   }
   const o = ev.objectRef as Record<string, unknown> | undefined;
   if (o) {
-    for (const k of OBJECT_REF_STRINGS) {
-      if (o[k] === null) delete o[k];
-      else if (o[k] !== undefined && typeof o[k] !== 'string') return `audit event field "objectRef.${k}" is not a string`;
-    }
+    const q =
+      objectRefString(o, 'resource', o.resource) ??
+      objectRefString(o, 'subresource', o.subresource) ??
+      objectRefString(o, 'namespace', o.namespace) ??
+      objectRefString(o, 'name', o.name) ??
+      objectRefString(o, 'apiGroup', o.apiGroup) ??
+      objectRefString(o, 'apiVersion', o.apiVersion) ??
+      objectRefString(o, 'uid', o.uid) ??
+      objectRefString(o, 'resourceVersion', o.resourceVersion);
+    if (q !== undefined) return q;
   }
   const rs = ev.responseStatus as Record<string, unknown> | undefined;
   if (rs) {
@@ -60,9 +107,12 @@ export function eventProblem(ev: Record<string, unknown>): string | undefined {
   }
   const a = ev.annotations as Record<string, unknown> | undefined;
   if (a) {
-    for (const k of Object.keys(a)) {
-      if (a[k] === null) delete a[k];
-      else if (typeof a[k] !== 'string') return 'audit event field "annotations" holds a value that is not a string';
+    const keys = Object.keys(a);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = a[k];
+      if (v === null) delete a[k];
+      else if (typeof v !== 'string') return 'audit event field "annotations" holds a value that is not a string';
     }
   }
   return undefined;
