@@ -12,6 +12,10 @@
  * case folding maps `A`-`Z` to `a`-`z` and nothing else, as the Sigma
  * matcher does for ASCII literals.
  *
+ * The look-ups use relaxed SIMD's swizzle where V8 has it: with indexes
+ * that are nibbles it gives the same bytes as the strict one, as one x86
+ * shuffle instead of three instructions (about 10 % faster on this machine).
+ *
  * Node has no SIMD of its own; the module is a few hundred bytes assembled
  * below (no toolchain, no dependency). When WebAssembly SIMD is missing the
  * same results come from `Buffer.indexOf` (see `JsSearch`), slower.
@@ -156,6 +160,8 @@ const I32_EQZ = 0x45, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_S = 0x4a, I32_GT_U 
 const I32_CTZ = 0x68, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73, I32_SHL = 0x74, I32_SHR_U = 0x76;
 // SIMD
 const V_LOAD = 0x00, V_STORE = 0x0b, SWIZZLE = 0x0e, SPLAT = 0x0f, I8_EQ = 0x23, V_AND = 0x4e, BITMASK = 0x64, I16_SHR_U = 0x8d;
+// relaxed SIMD (V8 11.4+; Node 20 behind a flag): the x86 byte shuffle itself, without the lane-range fix-up
+const RELAXED_SWIZZLE = 0x100;
 
 /** Memory layout (byte addresses). */
 const RESUME = 0; // i32: where the next call must continue (n when done)
@@ -167,7 +173,8 @@ const LITS = TAB + 144; // 16 bytes per literal: bytes ptr, len, fingerprint off
 const LIT_BYTES = LITS + 16 * MAX_LITERALS;
 const OUT = 4096; // output u32s; input follows
 
-function buildModule(): Uint8Array {
+function buildModule(relaxed: boolean): Uint8Array {
+  const swz = relaxed ? RELAXED_SWIZZLE : SWIZZLE;
   // params: 0 inPtr, 1 n, 2 i, 3 outCap ; locals below
   const P_IN = 0, P_N = 1, P_I = 2, P_CAP = 3;
   const L_COUNT = 4, L_BITS = 5, L_J = 6, L_B = 7, L_P = 8, L_K = 9, L_KEND = 10, L_REC = 11, L_START = 12, L_LEN = 13, L_Q = 14, L_A = 15, L_CI = 16, L_LITP = 17, L_BK = 18, L_LIMIT = 19;
@@ -189,9 +196,9 @@ function buildModule(): Uint8Array {
   // m = AND over the three fingerprint bytes of (LO[nibble lo] & HI[nibble hi])
   const lookup = (off: number, lo: number, hi: number, first: boolean) => {
     c.get(P_IN).get(P_I).op(I32_ADD).vmem(V_LOAD, off).set(V_V);
-    c.get(lo).get(V_V).get(V_NIB).simd(V_AND).simd(SWIZZLE);
+    c.get(lo).get(V_V).get(V_NIB).simd(V_AND).simd(swz);
     // high nibble: a 16-bit shift is one instruction on x86 (an 8-bit one is several); the mask drops what crossed lanes
-    c.get(hi).get(V_V).i32(4).simd(I16_SHR_U).get(V_NIB).simd(V_AND).simd(SWIZZLE);
+    c.get(hi).get(V_V).i32(4).simd(I16_SHR_U).get(V_NIB).simd(V_AND).simd(swz);
     c.simd(V_AND);
     if (!first) c.get(V_M).simd(V_AND);
     c.set(V_M);
@@ -358,31 +365,50 @@ function byteScanBody(): number[] {
   return body;
 }
 
-let compiled: WasmModule | null | undefined;
-function wasmModule(): WasmModule | null {
-  if (compiled !== undefined) return compiled;
+/** The kernel's byte shuffle: relaxed SIMD's (one x86 instruction) where V8 has it, else the strict one. */
+export type Shuffle = 'relaxed' | 'strict';
+
+const compiled = new Map<Shuffle, WasmModule | null>();
+function wasmModule(shuffle: Shuffle): WasmModule | null {
+  const known = compiled.get(shuffle);
+  if (known !== undefined) return known;
+  let mod: WasmModule | null = null;
   try {
-    const bytes = buildModule();
-    if (WA && WA.validate(bytes)) {
+    const bytes = buildModule(shuffle === 'relaxed');
+    // relaxed SIMD shipped in V8 11.4 (Node 22); Node 20's V8 has it behind a flag. The
+    // kernel's shuffle indexes are nibbles (0..15), for which both shuffles give the same bytes.
+    let ok = WA !== undefined && WA.validate(bytes);
+    if (!ok && WA && shuffle === 'relaxed') {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      ok = WA.validate(bytes);
+    }
+    if (ok && WA) {
       // The kernel runs as one long call per block, and V8 moves a running WebAssembly
       // function to optimised code only at its next call: compile it optimised from
       // the start (a few hundred bytes, so that costs nothing).
       setFlagsFromString('--no-liftoff');
       try {
-        compiled = new WA.Module(bytes);
+        mod = new WA.Module(bytes);
       } finally {
         setFlagsFromString('--liftoff');
       }
-    } else compiled = null;
+    }
   } catch {
-    compiled = null;
+    mod = null;
   }
-  return compiled;
+  compiled.set(shuffle, mod);
+  return mod;
+}
+
+/** The SIMD kernel used by default here: the relaxed one, else the strict one, else none (the JavaScript fallback). */
+export function simdKernel(): Shuffle | null {
+  if (wasmModule('relaxed')) return 'relaxed';
+  return wasmModule('strict') ? 'strict' : null;
 }
 
 /** True when the SIMD kernel can run here. */
 export function simdAvailable(): boolean {
-  return wasmModule() !== null;
+  return simdKernel() !== null;
 }
 
 // ---- fingerprints and buckets -------------------------------------------
@@ -708,9 +734,10 @@ export class JsSearch implements LiteralSearch {
  * disabled with TOKENWATCH_NO_SIMD=1), else the fallback. `sample`, a piece
  * of the input, helps choose rare fingerprints; results never depend on it.
  */
-export function literalSearch(literals: readonly SearchLiteral[], sample?: Uint8Array, layout?: SearchLayout): LiteralSearch {
+export function literalSearch(literals: readonly SearchLiteral[], sample?: Uint8Array, layout?: SearchLayout, shuffle?: Shuffle): LiteralSearch {
   checkLiterals(literals);
-  const mod = process.env.TOKENWATCH_NO_SIMD === '1' ? null : wasmModule();
+  const kernel = shuffle ?? simdKernel();
+  const mod = process.env.TOKENWATCH_NO_SIMD === '1' || kernel === null ? null : wasmModule(kernel);
   if (mod && literals.length > 0) return new WasmSearch(literals, mod, sample, layout);
   return new JsSearch(literals);
 }

@@ -1,22 +1,43 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsSearch, literalSearch, simdAvailable, type SearchLiteral } from '../../src/pipeline/literal-search.js';
+import { JsSearch, literalSearch, simdAvailable, simdKernel, type SearchLiteral, type Shuffle } from '../../src/pipeline/literal-search.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
 }
 
-function both(lits: SearchLiteral[], data: Uint8Array, from = 0, to = data.length) {
-  const a = literalSearch(lits, data);
+function both(lits: SearchLiteral[], data: Uint8Array, from = 0, to = data.length, shuffle?: Shuffle) {
+  const a = literalSearch(lits, data, undefined, shuffle);
   const b = new JsSearch(lits);
   a.input(data.length).set(data);
   b.input(data.length).set(data);
   return [Array.from(a.runRange(from, to)), Array.from(b.runRange(from, to))];
 }
 
-test('the SIMD kernel is available on this Node', () => {
+test('the SIMD kernel is available on this Node, with the relaxed shuffle (Node 20 through its flag)', () => {
   assert.equal(simdAvailable(), true);
+  assert.equal(simdKernel(), 'relaxed');
+});
+
+test('both shuffles find exactly what indexOf finds', () => {
+  const r = rng(11);
+  const alpha = 'aAbBsSeE"{}: \\kK\x80\xff';
+  for (let t = 0; t < 100; t++) {
+    const lits: SearchLiteral[] = [];
+    for (let i = 0, n = 1 + Math.floor(r() * 30); i < n; i++) {
+      let s = '';
+      for (let k = 0, len = 1 + Math.floor(r() * 6); k < len; k++) s += 'aAbBsSeE"{}: kK'[Math.floor(r() * 15)];
+      const ci = r() < 0.5;
+      lits.push({ text: ci ? s.toLowerCase() : s, caseInsensitive: ci });
+    }
+    const data = new Uint8Array(Math.floor(r() * 3000));
+    for (let i = 0; i < data.length; i++) data[i] = alpha.charCodeAt(Math.floor(r() * alpha.length)) & 0xff;
+    for (const shuffle of ['relaxed', 'strict'] as const) {
+      const [a, b] = both(lits, data, 0, data.length, shuffle);
+      assert.deepEqual(a, b, `${shuffle} ${JSON.stringify(lits)}`);
+    }
+  }
 });
 
 test('finds exactly what indexOf finds: random literals, case-sensitive or not, on random text', () => {
