@@ -155,7 +155,8 @@ class Code {
 
 // opcodes
 const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, VOID = 0x40;
-const I32_LOAD = 0x28, I32_LOAD8_U = 0x2d, I32_STORE = 0x36;
+const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_STORE = 0x36;
+const I64_EQZ = 0x50, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85;
 const I32_EQZ = 0x45, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_S = 0x4a, I32_GT_U = 0x4b, I32_GE_U = 0x4f, I32_LT_S = 0x48;
 const I32_CTZ = 0x68, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73, I32_SHL = 0x74, I32_SHR_U = 0x76;
 // SIMD
@@ -169,15 +170,21 @@ const SCRATCH = 16; // 16 bytes: the candidate lanes of one step
 const BYTE = 48; // i32: the byte `bytes` looks for
 const TAB = 64; // LO0 HI0 LO1 HI1 LO2 HI2, 16 bytes each
 const BUCKETS = TAB + 96; // u32 x 9: first literal of each bucket, and the end
-const LITS = TAB + 144; // 16 bytes per literal: bytes ptr, len, fingerprint offset, ci
-const LIT_BYTES = LITS + 16 * MAX_LITERALS;
-const OUT = 4096; // output u32s; input follows
+const LITS = TAB + 144; // 16 bytes per literal: words ptr, len, fingerprint offset, words
+/**
+ * Each literal as 8-byte words of three i64 each: its bytes OR'ed with the case mask, the case mask
+ * (0x20 on the letters of a case-insensitive literal), and which bytes count (the last word is partial):
+ * a word of input matches when ((input | mask) ^ bytes) & keep is zero. OR-ing 0x20 maps A-Z to a-z
+ * and only the byte itself (a or A) to a letter, so this is exactly ASCII case folding.
+ */
+const LIT_WORDS = LITS + 16 * MAX_LITERALS;
+const OUT = 16384; // output u32s; input follows
 
 function buildModule(relaxed: boolean): Uint8Array {
   const swz = relaxed ? RELAXED_SWIZZLE : SWIZZLE;
   // params: 0 inPtr, 1 n, 2 i, 3 outCap ; locals below
   const P_IN = 0, P_N = 1, P_I = 2, P_CAP = 3;
-  const L_COUNT = 4, L_BITS = 5, L_J = 6, L_B = 7, L_P = 8, L_K = 9, L_KEND = 10, L_REC = 11, L_START = 12, L_LEN = 13, L_Q = 14, L_A = 15, L_CI = 16, L_LITP = 17, L_BK = 18, L_LIMIT = 19;
+  const L_COUNT = 4, L_BITS = 5, L_J = 6, L_B = 7, L_P = 8, L_K = 9, L_KEND = 10, L_REC = 11, L_START = 12, L_LEN = 13, L_Q = 14, L_A = 15, L_LITP = 17, L_BK = 18, L_LIMIT = 19;
   const V_LO0 = 20, V_HI0 = 21, V_LO1 = 22, V_HI1 = 23, V_LO2 = 24, V_HI2 = 25, V_NIB = 26, V_ZERO = 27, V_V = 28, V_M = 29;
   const c = new Code();
   // load tables
@@ -231,34 +238,28 @@ function buildModule(relaxed: boolean): Uint8Array {
         c.get(L_K).i32(4).op(I32_SHL).i32(LITS).op(I32_ADD).set(L_REC);
         c.get(L_REC).mem(I32_LOAD, 2, 0).set(L_LITP);
         c.get(L_REC).mem(I32_LOAD, 2, 4).set(L_LEN);
-        c.get(L_REC).mem(I32_LOAD, 2, 12).set(L_CI);
+        // end of the literal's words: ptr + 24 * words
+        c.get(L_REC).mem(I32_LOAD, 2, 12).i32(24).op(I32_MUL).get(L_LITP).op(I32_ADD).set(L_A);
         c.get(L_P).get(L_REC).mem(I32_LOAD, 2, 8).op(I32_SUB).set(L_START);
         // start >= 0 && start + len <= n
         c.op(BLOCK, VOID); // $nomatch
         c.get(L_START).i32(0).op(I32_LT_S).op(BR_IF, 0);
         c.get(L_START).get(L_LEN).op(I32_ADD).get(P_N).op(I32_GT_U).op(BR_IF, 0);
-        c.i32(0).set(L_Q);
-        c.op(LOOP, VOID); // $cmp
+        c.get(P_IN).get(L_START).op(I32_ADD).set(L_Q); // input address of the word
+        c.op(LOOP, VOID); // $cmp: eight bytes at a time (the input has zeroed slack after its end)
         {
-          c.get(L_Q).get(L_LEN).op(I32_GE_U);
-          c.op(IF, VOID);
-          {
-            // a match: out[count++] = start << 6 | k
-            c.get(L_COUNT).i32(2).op(I32_SHL).get(L_START).i32(6).op(I32_SHL).get(L_K).op(I32_OR).mem(I32_STORE, 2, OUT);
-            c.get(L_COUNT).i32(1).op(I32_ADD).set(L_COUNT);
-            c.op(BR, 2); // leave $nomatch (out of $cmp's if, $cmp)
-          }
-          c.op(END);
-          c.get(P_IN).get(L_START).op(I32_ADD).get(L_Q).op(I32_ADD).mem(I32_LOAD8_U, 0).set(L_A);
-          // fold A-Z when case-insensitive: if ci && a - 65 < 26: a |= 32
-          c.get(L_CI).op(IF, VOID);
-          c.get(L_A).i32(65).op(I32_SUB).i32(26).op(I32_LT_U).op(IF, VOID).get(L_A).i32(32).op(I32_OR).set(L_A).op(END);
-          c.op(END);
-          c.get(L_A).get(L_LITP).get(L_Q).op(I32_ADD).mem(I32_LOAD8_U, 0).op(I32_NE).op(BR_IF, 1); // mismatch: leave $nomatch
-          c.get(L_Q).i32(1).op(I32_ADD).set(L_Q);
-          c.op(BR, 0);
+          c.get(L_Q).mem(I64_LOAD, 0, 0);
+          c.get(L_LITP).mem(I64_LOAD, 3, 8).op(I64_OR);
+          c.get(L_LITP).mem(I64_LOAD, 3, 0).op(I64_XOR);
+          c.get(L_LITP).mem(I64_LOAD, 3, 16).op(I64_AND);
+          c.op(I64_EQZ).op(I32_EQZ).op(BR_IF, 1); // mismatch: leave $nomatch
+          c.get(L_Q).i32(8).op(I32_ADD).set(L_Q);
+          c.get(L_LITP).i32(24).op(I32_ADD).tee(L_LITP).get(L_A).op(I32_LT_U).op(BR_IF, 0);
         }
         c.op(END); // $cmp
+        // a match: out[count++] = start << 6 | k
+        c.get(L_COUNT).i32(2).op(I32_SHL).get(L_START).i32(6).op(I32_SHL).get(L_K).op(I32_OR).mem(I32_STORE, 2, OUT);
+        c.get(L_COUNT).i32(1).op(I32_ADD).set(L_COUNT);
         c.op(END); // $nomatch
         c.get(L_K).i32(1).op(I32_ADD).set(L_K);
         c.op(BR, 0);
@@ -567,7 +568,7 @@ class WasmSearch implements LiteralSearch {
       mem[TAB + 32 * pos + (byte & 15)]! |= bit;
       mem[TAB + 32 * pos + 16 + (byte >> 4)]! |= bit;
     };
-    let bytePtr = LIT_BYTES;
+    let wordPtr = LIT_WORDS;
     const counts = new Array<number>(8).fill(0);
     order.forEach((li, k) => {
       const l = literals[li]!;
@@ -588,14 +589,29 @@ class WasmSearch implements LiteralSearch {
         if (l.caseInsensitive && ch >= 97 && ch <= 122) setByte(pos, ch - 32, bit);
       }
       const rec = LITS + 16 * k;
-      dv.setUint32(rec, bytePtr, true);
+      const words = Math.ceil(l.text.length / 8);
+      if (wordPtr + 24 * words > OUT) throw new Error('literals too long');
+      dv.setUint32(rec, wordPtr, true);
       dv.setUint32(rec + 4, l.text.length, true);
       dv.setUint32(rec + 8, p.fp, true);
-      dv.setUint32(rec + 12, l.caseInsensitive ? 1 : 0, true);
-      for (let x = 0; x < l.text.length; x++) mem[bytePtr + x] = l.text.charCodeAt(x);
-      bytePtr += l.text.length;
+      dv.setUint32(rec + 12, words, true);
+      for (let w = 0; w < words; w++) {
+        for (let j = 0; j < 8; j++) {
+          const x = 8 * w + j;
+          const at = wordPtr + 24 * w + j;
+          if (x >= l.text.length) {
+            mem[at] = mem[at + 8] = mem[at + 16] = 0;
+            continue;
+          }
+          const ch = l.text.charCodeAt(x);
+          const fold = l.caseInsensitive && ch >= 97 && ch <= 122 ? 0x20 : 0;
+          mem[at] = ch | fold;
+          mem[at + 8] = fold;
+          mem[at + 16] = 0xff;
+        }
+      }
+      wordPtr += 24 * words;
     });
-    if (bytePtr > OUT) throw new Error('literals too long');
     let acc = 0;
     for (let b = 0; b < 8; b++) {
       dv.setUint32(BUCKETS + 4 * b, acc, true);
