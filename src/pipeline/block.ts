@@ -32,7 +32,7 @@ import type { CoverageCollector } from '../coverage/collector.js';
 import type { CoverageSnapshot } from '../coverage/snapshot.js';
 import { observeSkipped, TimeParser } from './engine.js';
 import { decodeInto, newCounters, type DecodeCounters } from './evaluate.js';
-import { LineClassifier, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
+import { LAZY, LineClassifier, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 import { literalSearch, type LiteralSearch, type SearchLayout } from './literal-search.js';
 import { hashBytes } from './id-set.js';
 
@@ -156,6 +156,9 @@ export interface BlockResult {
   ft: Float64Array;
   fIdLen: Int32Array;
   fIds: string;
+  /** per FACT: 1 when it is a line held unread (LAZY): only its auditID and stage, read again if judged */
+  fLazy: Uint8Array;
+  lazyLines: number;
 }
 
 export interface BlockTask {
@@ -194,6 +197,8 @@ export class BlockReader {
 
   constructor(private readonly o: ReaderOptions) {
     this.classifier = new LineClassifier(o.plan);
+    // blocks come from regular files: a held line can be read again
+    this.classifier.lazyOn = true;
   }
 
   close(): void {
@@ -305,8 +310,19 @@ export class BlockReader {
         file: name,
         startOffset: start,
         startLine: 1,
-        lineFilter: (b, s, e, offset) => {
+        lineFilter: (b, s, e, offset, line) => {
           const k = c.classify(b, s, e, offset);
+          if (k === LAZY) {
+            // held unread: an OP_FACT of its auditID and stage, marked lazy (read again if it is ever judged)
+            out.records++;
+            const ct = out.counters;
+            ct.events++;
+            ct.byFormat.raw = (ct.byFormat.raw ?? 0) + 1;
+            out.lazyLines++;
+            if (cov) observeSkipped(cov, c, b, s, e, name, offset, decode);
+            out.lazy(c.id, c.stage, { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
+            return false;
+          }
           if (k === SKIP) {
             out.records++;
             out.skippedLines++;
@@ -380,6 +396,8 @@ class ResultBuilder {
   private readonly ft = f64();
   private readonly fIdLen = i32();
   private fIds: string[] = [];
+  private readonly fLazy = u8();
+  lazyLines = 0;
 
   constructor(private readonly k: number, private readonly start: number, private readonly end: number, private readonly keep: number) {}
 
@@ -489,7 +507,24 @@ class ResultBuilder {
       this.fIds.push(ev.auditID);
       this.fIdLen.push(ev.auditID.length);
     } else this.fIdLen.push(-1);
+    this.fLazy.push(0);
     return true;
+  }
+
+  /** A line held unread (LAZY): an OP_FACT of its auditID and stage alone, marked lazy. */
+  lazy(id: string, stage: string, place: Place, lineLen: number, t: number): void {
+    const f = this.facts;
+    f.push(this.str(stage));
+    for (let k = 1; k < FACT_WIDTH; k++) f.push(-1);
+    this.fCode.push(NaN);
+    this.op.push(OP_FACT);
+    this.fLine.push(place.line);
+    this.fOff.push(place.offset ?? -1);
+    this.fLen.push(lineLen);
+    this.ft.push(t);
+    this.fIds.push(id);
+    this.fIdLen.push(id.length);
+    this.fLazy.push(1);
   }
 
   reject(place: Place, reason: string): void {
@@ -546,6 +581,8 @@ class ResultBuilder {
       ft: this.ft.done(),
       fIdLen: this.fIdLen.done(),
       fIds: this.fIds.join(''),
+      fLazy: this.fLazy.done(),
+      lazyLines: this.lazyLines,
     };
   }
 }

@@ -15,9 +15,9 @@ import type { EventRecord, Place, Rejection } from '../event/types.js';
 import type { PickOptions } from '../formats/picker.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
 import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js';
-import { decodeInto, matchRules, matchRulesIn, newCounters, type DecodeCounters } from './evaluate.js';
+import { decodeInto, matchRules, matchRulesIn, newCounters, sourceOf, type DecodeCounters } from './evaluate.js';
 import { literalSearch, type LiteralSearch } from './literal-search.js';
-import { LineClassifier, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
+import { LAZY, LineClassifier, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 
 export interface ResultSink {
   /** a line the prefilter skipped: one raw event that matched nothing (t: its event time, NaN unless the detectors are on) */
@@ -45,6 +45,17 @@ export interface EngineOptions {
 }
 
 const IGNORE = (): void => {};
+
+/**
+ * A line held unread (LAZY): its auditID and stage, event time, place, and
+ * byte length; `materializeLazy` (workers.ts) reads and decodes it when the
+ * stage judge lets it through.
+ */
+export interface LazyRecord extends EventRecord {
+  t: number;
+  len: number;
+  lazy: true;
+}
 
 /**
  * A line the prefilter skips, seen by the coverage collector: its head is
@@ -118,6 +129,8 @@ export class Engine {
   records = 0;
   /** lines the prefilter skipped */
   skippedLines = 0;
+  /** lines held unread (LAZY) */
+  lazyLines = 0;
   private readonly classifier: LineClassifier | null;
   private search: LiteralSearch | null = null;
   private cls = PARSE_ALL;
@@ -172,15 +185,24 @@ export class Engine {
     this.classifier.setLazyBlock(start, input, (from, to) => s.runRange(from, to), (from, to) => s.backslashes(from, to));
   }
 
-  /** A splitter for (part of) an input whose records come to this engine. */
-  splitter(file: string, startOffset = 0, startLine = 1): RecordSplitter {
+  /**
+   * A splitter for (part of) an input whose records come to this engine.
+   * `rereadable`: a regular file whose lines can be read again at their
+   * offsets, so preliminary stages the detectors need may be held unread (LAZY).
+   */
+  splitter(file: string, startOffset = 0, startLine = 1, rereadable = false): RecordSplitter {
     const c = this.classifier;
     return new RecordSplitter(
       {
         file,
         startOffset,
         startLine,
-        lineFilter: c ? (buf, s, e, offset) => this.filter(buf, s, e, offset, file) : undefined,
+        lineFilter: c
+          ? (buf, s, e, offset, line) => {
+              c.lazyOn = rereadable;
+              return this.filter(buf, s, e, offset, file, line);
+            }
+          : undefined,
       },
       {
         record: (r) => this.record(r),
@@ -192,21 +214,27 @@ export class Engine {
     );
   }
 
-  private filter(buf: Buffer, s: number, e: number, offset: number, file: string): boolean {
+  private filter(buf: Buffer, s: number, e: number, offset: number, file: string, line: number): boolean {
     const c = this.classifier!;
     const k = c.classify(buf, s, e, offset);
-    if (k !== SKIP) {
+    if (k !== SKIP && k !== LAZY) {
       this.cls = k;
       this.clsOffset = offset;
       this.clsLen = e - s;
       return true;
     }
     this.records++;
-    this.skippedLines++;
     const ct = this.counters;
     ct.events++;
     ct.byFormat[SKIP_SOURCE_FORMAT] = (ct.byFormat[SKIP_SOURCE_FORMAT] ?? 0) + 1;
     if (this.o.coverage) observeSkipped(this.o.coverage, c, buf, s, e, file, offset, this.decode);
+    if (k === LAZY) {
+      this.lazyLines++;
+      const rec: LazyRecord = { event: { auditID: c.id, stage: c.stage }, source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: this.time.eventTime(c.rrt, c.sts), len: e - s, lazy: true };
+      this.sink.event(rec, null, true, offset, e - s);
+      return false;
+    }
+    this.skippedLines++;
     if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.stage);
     else this.sink.skipped(c.id, c.stage, this.o.detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
     return false;

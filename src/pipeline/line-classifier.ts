@@ -4,6 +4,7 @@
  * threads can classify lines without loading the Sigma engine: the plan is
  * plain data.
  */
+import { isFinalStage } from '../event/types.js';
 import type { SearchLiteral } from './literal-search.js';
 
 /** Kinds of literal, as bits. */
@@ -54,6 +55,13 @@ export const SKIP = 0;
 export const PARSE_ALL = 1;
 /** parse a plain raw event: run only `rules` (maybe none); redaction only if `redact` */
 export const PARSE_PLAIN = 2;
+/**
+ * (with the detectors, `lazyOn`) a plain raw event at a preliminary stage
+ * that no rule can match: held by the stage judge unread, by its auditID,
+ * stage, time and place, and read only if its request's final stage never
+ * comes (the judge drops it when the final one arrives, the common case).
+ */
+export const LAZY = 3;
 
 const Q = 0x22;
 const BS = 0x5c;
@@ -230,6 +238,8 @@ export class LineClassifier {
   detOnly = false;
   /** the detectors read this event's bodies (pods, secrets, TokenRequests) */
   detBody = false;
+  /** LAZY allowed: the input's lines can be read again at their offsets (scan.ts materializes them) */
+  lazyOn = false;
   /** (plan.coverage) a skipped line's head: level, verb, objectRef's resource and subresource, event time */
   level = '';
   verb = '';
@@ -434,21 +444,26 @@ export class LineClassifier {
     this.detOnly = rules.length === 0;
     this.detBody = (flags & K_DETBODY) !== 0;
     if (rules.length > 0) return PARSE_PLAIN;
-    if (this.plan.detectors && flags & K_DET) return PARSE_PLAIN;
+    // a line the detectors need is parsed, unless it is a preliminary stage that may be held unread
+    // (redaction, counted when an event is decoded, must happen as before: such lines are parsed)
+    const det = this.plan.detectors && (flags & K_DET) !== 0;
+    if (det && (!this.lazyOn || this.redact || isFinalStage(this.stage))) return PARSE_PLAIN;
+    // what is not read now must read cleanly: else parse (plainly when the detectors need it)
+    const unclear = det ? PARSE_PLAIN : PARSE_ALL;
     // redaction would change something: parse, so that it is done and counted as before
     if (this.redact) return PARSE_PLAIN;
     if (this.plan.detectors) {
-      if (rrts > 1 || stss > 1) return PARSE_ALL;
+      if (rrts > 1 || stss > 1) return unclear;
       const rrt = rrts === 1 ? this.timestamp(buf, rrtAt, e, 26) : undefined;
       const sts = stss === 1 ? this.timestamp(buf, stsAt, e, 16) : undefined;
-      if (rrt === null || sts === null) return PARSE_ALL;
+      if (rrt === null || sts === null) return unclear;
       this.rrt = rrt;
       this.sts = sts;
     }
     // anything the head reader does not understand is parsed instead: the report then sees the event itself
     // the head of a line with one stageTimestamp (the API server writes it at every stage; others are parsed)
-    if (this.plan.coverage && (stss !== 1 || !this.head(buf, e, verbAt, objAt, stsAt, subAt))) return PARSE_ALL;
-    return SKIP;
+    if (this.plan.coverage && (stss !== 1 || !this.head(buf, e, verbAt, objAt, stsAt, subAt))) return unclear;
+    return det ? LAZY : SKIP;
   }
 
   /**

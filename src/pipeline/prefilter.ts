@@ -50,6 +50,17 @@
  *    subresource, time: LineClassifier.head), asking for the whole event
  *    where it samples one; a line whose head does not read cleanly is parsed.
  *
+ * With the detectors on, a line they need that no rule can match and that is
+ * at a preliminary stage (RequestReceived, ResponseStarted) is not parsed
+ * either, when the input is a regular file (LineClassifier LAZY): the stage
+ * judge holds it by its auditID, stage, time and place, and drops it when the
+ * request's final stage arrives, which is what happens to a parsed one. Only
+ * a preliminary stage whose final one never comes is judged (and so seen by
+ * the detectors): the line is then read again at its offset and decoded, so
+ * the detectors see the same event at the same point. The conditions are
+ * those above (1, 2, 3, 4, 6, 7); the line's redaction triggers make it
+ * parsed, so redaction counts stay the same.
+ *
  * Everything is found in one pass of a SIMD multi-literal search over each
  * block (literal-search.ts, which also finds the backslashes); per line only
  * the first hundred bytes are read, plus the bytes after each escape.
@@ -59,7 +70,9 @@
  * byte inside) or has a duplicate top-level key other than those above. (A
  * line cut short does not end with `}`; two lines glued together have two
  * auditIDs: both are parsed, and rejected with their place.) The unoptimised pipeline rejects or reads such a line differently;
- * the prefilter counts it as a raw event and replays its auditID and stage.
+ * the prefilter counts it as a raw event and replays its auditID and stage
+ * (a held line that fails to decode when it is read again is left out of the
+ * detectors and counted in the summary's `lazy_unreadable`).
  * `--no-prefilter` is exact for them.
  */
 import { DETECTOR_BODY_LITERALS, DETECTOR_LITERALS } from '../detectors/witnesses.js';

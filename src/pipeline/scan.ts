@@ -4,6 +4,7 @@
  * streamed; memory is bounded by the stage judge and the grouper, not by the
  * input's size.
  */
+import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Alert, RuleRef } from '../alerts/alert.js';
 import { formatDuration } from '../alerts/context.js';
@@ -22,11 +23,11 @@ import { eventTime } from '../event/time.js';
 import { CoverageCollector } from '../coverage/collector.js';
 import type { CoverageReport, CoverageSubject } from '../coverage/report.js';
 import { decodeInto, matchRules, newCounters, sourceOf, type DecodeCounters } from './evaluate.js';
-import { Engine, type ResultSink } from './engine.js';
+import { Engine, type LazyRecord, type ResultSink } from './engine.js';
 import { planPrefilter, type PrefilterPlan } from './prefilter.js';
 import { StageJudge } from './stage-judge.js';
 import { hashBytes } from './id-set.js';
-import { materialize, parallelizable, ParallelReader } from './workers.js';
+import { LineRereader, materialize, parallelizable, ParallelReader } from './workers.js';
 
 export interface ScanOptions {
   inputs: InputFile[];
@@ -102,8 +103,13 @@ export interface ScanSummary {
   correlation_stats?: Record<string, number>;
   /** detector state dropped by its caps or TTL, per map */
   state_evictions?: Record<string, { evicted: number; expired: number }>;
-  /** how the scan ran: lines the prefilter skipped (counted as raw events above) or why it was off, threads used */
-  engine?: { prefilter: string; skipped_lines: number; workers: number };
+  /**
+   * how the scan ran: lines the prefilter skipped (counted as raw events above) or why it was off,
+   * preliminary stages held unread (read only when their final stage never came), threads used
+   */
+  engine?: { prefilter: string; skipped_lines: number; lazy_lines?: number; workers: number };
+  /** held preliminary stages that could not be read again when needed (the file changed, or the line is no valid event) */
+  lazy_unreadable?: number;
   coverage?: CoverageReport;
 }
 
@@ -169,7 +175,7 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
   const detectorSpecs = new Map((detectors?.detectors ?? []).map((d) => [d.ref.id, { rule: d.ref, groupBy: [], windowMs: 60 * 60_000 }]));
   const onFinding = (f: DetectorFinding) => {
     // an event a worker thread sent as the detectors' projection becomes whole again before anything else sees it
-    materialize(f.rec, o.decode ?? {});
+    materialize(f.rec, o.decode ?? {}, rereader);
     const flt = o.detectorFilters?.get(f.detector)?.find((x) => x.suppresses(f.rec.event));
     if (flt) {
       summary.suppressed[flt.name ?? flt.id] = (summary.suppressed[flt.name ?? flt.id] ?? 0) + 1;
@@ -178,8 +184,15 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
     grouper.add(detectorSpecs.get(f.detector)!, f.rec, { key: f.key, summary: f.summary, notes: f.notes, severity: f.severity, related: f.related });
   };
   if (detectors) detectors.emit = onFinding;
+  // lines read again: findings on projected events, and held preliminary stages let through
+  const rereader = new LineRereader();
   const judge = new StageJudge<number[]>({
     judge: (rec, matches) => {
+      // a preliminary stage held unread (LAZY) whose final stage never came: read it now
+      if ((rec as Partial<LazyRecord>).lazy && !materialize(rec, o.decode ?? {}, rereader)) {
+        summary.lazy_unreadable = (summary.lazy_unreadable ?? 0) + 1;
+        return;
+      }
       if (detectors) detectors.observe(rec, timeOf(rec));
       for (const i of matches) {
         const rule = rules[i]!;
@@ -207,8 +220,12 @@ export async function runScan(o: ScanOptions): Promise<ScanSummary> {
     reject: onReject,
   };
 
-  await readInputs({ o, summary, counters, judge, handlers, onReject, detectors: detectors !== undefined, started, coverage });
-  judge.flush();
+  try {
+    await readInputs({ o, summary, counters, judge, handlers, onReject, detectors: detectors !== undefined, started, coverage });
+    judge.flush();
+  } finally {
+    rereader.close();
+  }
   engine?.flush();
   grouper.flush();
   if (engine) summary.correlation_stats = { ...engine.stats };
@@ -261,7 +278,8 @@ async function readInputs(x: InputContext): Promise<void> {
         }
       : (id, stage) => judge.offerNone(id, stage),
     skippedBytes: (b, start, end, stage) => judge.offerNoneBytes(b, start, end, hashBytes(b, start, end), stage),
-    event: x.detectors ? (rec, matches) => judge.offer(rec, matches ?? NO) : (rec, matches) => judge.offer(rec, matches),
+    // (a held record carries its event time: its event has no timestamps yet)
+    event: x.detectors ? (rec, matches) => judge.offer(rec, matches ?? NO, (rec as Partial<ReplayedRecord>).t) : (rec, matches) => judge.offer(rec, matches),
     reject: onReject,
   };
   const engine = new Engine({ rules: o.rules, decode: o.decode, plan, detectors: x.detectors, coverage: x.coverage }, sink);
@@ -269,6 +287,7 @@ async function readInputs(x: InputContext): Promise<void> {
   const threads = Math.max(1, Math.floor(o.workers ?? 1));
   let pool: ParallelReader | null = null;
   let skipped = 0;
+  let lazy = 0;
   try {
     for (let fi = 0; fi < o.inputs.length; fi++) {
       const file = o.inputs[fi]!;
@@ -315,7 +334,8 @@ async function readInputs(x: InputContext): Promise<void> {
         summary.input_errors.push({ file: file.name, reason: errText(e) });
         continue;
       }
-      const splitter = engine.splitter(file.name);
+      // a plain regular file: its lines can be read again at their offsets (see Engine.splitter)
+      const splitter = engine.splitter(file.name, 0, 1, !opened.gzip && isRegularFile(file.name));
       let decompressed = 0;
       try {
         for await (const chunk of opened.stream) {
@@ -337,12 +357,13 @@ async function readInputs(x: InputContext): Promise<void> {
   } finally {
     if (pool) {
       skipped += pool.skippedLines;
+      lazy += pool.lazyLines;
       await pool.close();
     }
   }
   addCounters(counters, engine.counters);
   summary.records += engine.records;
-  summary.engine = { prefilter: 'on', skipped_lines: skipped + engine.skippedLines, workers: pool ? pool.threads : 1 };
+  summary.engine = { prefilter: 'on', skipped_lines: skipped + engine.skippedLines, lazy_lines: lazy + engine.lazyLines, workers: pool ? pool.threads : 1 };
 }
 
 /** Adds decoding counters (by_format keys in their order of first appearance). */
@@ -421,4 +442,14 @@ function tokenNotes(rec: EventRecord, rule: RuleSpec, longLived: number): { note
 function errText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return err?.code ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(e);
+}
+
+/** Is this input a regular file on disk (not stdin, a pipe or a device)? */
+function isRegularFile(name: string): boolean {
+  if (name === '-') return false;
+  try {
+    return statSync(name).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -34,6 +34,9 @@ import type { PrefilterPlan } from './line-classifier.js';
 import { searchLayout } from './literal-search.js';
 import type { StageJudge } from './stage-judge.js';
 
+/** bytes read at a time when lines are read again */
+const WINDOW_BYTES = 256 << 10;
+
 /** Files smaller than this are read by one thread. */
 export const MIN_PARALLEL_BYTES = 4 << 20;
 const BLOCK = 8 << 20;
@@ -81,29 +84,79 @@ export function parallelizable(file: InputFile, minBytes = MIN_PARALLEL_BYTES): 
   }
 }
 
-/** Puts the whole event back into a projected record (before a finding leaves the detectors). */
-export function materialize(rec: EventRecord, decode: PickOptions): void {
-  const p = rec as Partial<ProjectedRecord>;
-  if (p.len === undefined || p.len <= 0 || rec.source.offset === undefined) return;
-  const fd = openSync(rec.source.file, 'r');
+/**
+ * Reads lines again by their offsets (projected and lazy records), one file
+ * open at a time: a log whose policy omits final stages makes every held
+ * preliminary stage come back through here.
+ */
+export class LineRereader {
+  private fd = -1;
+  private path = '';
+  // a window of the file: held stages come back roughly in file order (expiry, and the end of input)
+  private buf = Buffer.alloc(WINDOW_BYTES);
+  private winStart = 0;
+  private winEnd = 0;
+
+  /** The line's text, or undefined when the file cannot be read there. */
+  read(file: string, offset: number, len: number): string | undefined {
+    try {
+      if (file !== this.path) {
+        this.close();
+        this.fd = openSync(file, 'r');
+        this.path = file;
+      }
+      if (offset < this.winStart || offset + len > this.winEnd) {
+        if (this.buf.length < len) this.buf = Buffer.alloc(len);
+        const n = readSync(this.fd, this.buf, 0, this.buf.length, offset);
+        this.winStart = offset;
+        this.winEnd = offset + n;
+        if (n < len) return undefined;
+      }
+      const at = offset - this.winStart;
+      return this.buf.toString('utf8', at, at + len);
+    } catch {
+      return undefined;
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    this.path = '';
+    this.winStart = this.winEnd = 0;
+  }
+}
+
+/**
+ * Puts the whole event back into a projected or lazy record: read its line
+ * again and decode it as it was first decoded (redacted). False when that
+ * fails (the file changed under the scan, or the line is not a valid event
+ * after all, which the prefilter cannot see: prefilter.ts).
+ */
+export function materialize(rec: EventRecord, decode: PickOptions, reader?: LineRereader): boolean {
+  const p = rec as Partial<ProjectedRecord> & { lazy?: boolean };
+  if (p.len === undefined || p.len <= 0 || rec.source.offset === undefined) return true;
+  const own = reader ?? new LineRereader();
+  let whole: EventRecord['event'] | undefined;
   try {
-    const b = Buffer.alloc(p.len);
-    readSync(fd, b, 0, p.len, rec.source.offset);
-    let whole: EventRecord['event'] | undefined;
-    decodeRecord({ text: b.toString('utf8'), place: { file: rec.source.file, line: rec.source.line, offset: rec.source.offset } }, {
-      event: (d) => {
-        whole ??= d.event;
-      },
-      reject: () => {},
-    }, decode);
-    if (whole) {
-      redactEvent(whole);
-      rec.event = whole;
+    const text = own.read(rec.source.file, rec.source.offset, p.len);
+    if (text !== undefined) {
+      decodeRecord({ text, place: { file: rec.source.file, line: rec.source.line, offset: rec.source.offset } }, {
+        event: (d) => {
+          whole ??= d.event;
+        },
+        reject: () => {},
+      }, decode);
     }
   } finally {
-    closeSync(fd);
+    if (!reader) own.close();
   }
+  if (!whole) return false;
+  redactEvent(whole);
+  rec.event = whole;
   delete p.len;
+  delete p.lazy;
+  return true;
 }
 
 interface Slot {
@@ -120,6 +173,7 @@ export class ParallelReader {
   private readonly reader: BlockReader;
   private failure: Error | null = null;
   skippedLines = 0;
+  lazyLines = 0;
   /** time this thread spent on consuming and on its own blocks, and the workers on theirs (ms) */
   private mainMs = 0;
   private workerMs = 0;
@@ -246,7 +300,7 @@ export class ParallelReader {
   private sequential(file: InputFile, start: number, line: number): void {
     const fd = openSync(file.name, 'r');
     try {
-      const splitter = this.engine.splitter(file.name, start, line);
+      const splitter = this.engine.splitter(file.name, start, line, true);
       const size = file.size!;
       let pos = start;
       const buf = Buffer.alloc(PIECE);
@@ -422,9 +476,10 @@ export class ParallelReader {
           const line = baseLine + r.fLine[fi]! - 1;
           const source = sourceOf(off >= 0 ? { file, line, offset: off } : { file, line }, 'raw', cluster);
           const t = r.ft[fi]!;
-          const rec: EventRecord & { t: number; len?: number } = { event: ev, source, t };
+          const rec: EventRecord & { t: number; len?: number; lazy?: true } = { event: ev, source, t };
           const len = r.fLen[fi]!;
           if (len > 0) rec.len = len;
+          if (r.fLazy[fi] === 1) rec.lazy = true;
           fi++;
           judge.offer(rec, NO_MATCH, t);
           break;
@@ -442,6 +497,7 @@ export class ParallelReader {
     addCounts(x.counters, r.counters);
     x.addRecords(r.records);
     this.skippedLines += r.skippedLines;
+    this.lazyLines += r.lazyLines;
   }
 }
 

@@ -28,10 +28,11 @@ export interface SplitterOptions {
   maxRecordBytes?: number;
   /**
    * Fast-path hook: called with each complete single-line JSON record before it
-   * becomes a string (`offset`: the input offset of `start`). Returning false
-   * skips it (counted in `skipped`, never decoded).
+   * becomes a string (`offset`: the input offset of `start`, `line` its line
+   * number). Returning false means the hook dealt with it (skipped it, or kept
+   * its place to read it later): it never becomes a record here.
    */
-  lineFilter?: (buf: Buffer, start: number, end: number, offset: number) => boolean;
+  lineFilter?: (buf: Buffer, start: number, end: number, offset: number, line: number) => boolean;
   /**
    * Split a part of an input that starts at this byte offset, at the start of a
    * line, outside any record (default 0: the whole input, byte-order mark first).
@@ -107,8 +108,8 @@ export class RecordSplitter {
   private doc: Doc | null = null;
   /** where the current scan began in its buffer */
   private scanStart = 0;
-  /** lines skipped by the line filter */
-  skipped = 0;
+  /** lines the line filter dealt with */
+  filtered = 0;
 
   constructor(opts: SplitterOptions, sink: SplitterSink) {
     this.file = opts.file;
@@ -238,9 +239,9 @@ export class RecordSplitter {
         pos = s;
         continue;
       }
-      if (!opens || !this.lineFilter || this.lineFilter(buf, s, e, this.offset + (s - pos))) {
+      if (!opens || !this.lineFilter || this.lineFilter(buf, s, e, this.offset + (s - pos), this.line)) {
         this.sink.record({ text: buf.toString('utf8', s, e), place: { file: this.file, line: this.line, offset: this.offset + (s - pos) } });
-      } else this.skipped++;
+      } else this.filtered++;
       this.advanceLine(end - pos, nl >= 0);
       pos = end + 1;
     }

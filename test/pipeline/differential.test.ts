@@ -172,7 +172,7 @@ function counts(s: ScanSummary): Record<string, unknown> {
   };
 }
 
-async function differential(name: string, files: Record<string, string[]>, set: RuleSet, cfg: Config, detectors: boolean): Promise<void> {
+async function differential(name: string, files: Record<string, string[]>, set: RuleSet, cfg: Config, detectors: boolean, expectLazy = false): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-diff-'));
   const paths = Object.entries(files).map(([f, lines]) => {
     const p = join(dir, f);
@@ -196,6 +196,8 @@ async function differential(name: string, files: Record<string, string[]>, set: 
     assert.match(String(got.summary.engine?.prefilter), /^on|^off/);
     if (process.env.TW_DIFF_DEBUG) process.stderr.write(`${name} (${v.label}): ${ref.summary.alerts} alerts, ${ref.summary.events} events, engine ${JSON.stringify(got.summary.engine)}\n`);
     if (v.workers > 1 && got.summary.engine?.prefilter === 'on') assert.equal(got.summary.engine.workers, v.workers, `${name}: threads used`);
+    // with the detectors, preliminary stages are held unread (and read when their final stage never comes)
+    if (detectors && expectLazy) assert.ok((got.summary.engine?.lazy_lines ?? 0) > 0, `${name} (${v.label}): no line was held unread`);
   }
 }
 
@@ -213,13 +215,16 @@ test('the prefilter is on for the built-in rules, with and without the detectors
 test('generated logs, built-in rules: stateless and with the detectors', async () => {
   const lines = generated({ seed: 7, events: 4000, eventsPerSecond: 40 });
   await differential('generated', { 'audit.log': lines }, builtinRules(), {}, false);
-  await differential('generated+detectors', { 'audit.log': lines }, builtinRules(), {}, true);
+  await differential('generated+detectors', { 'audit.log': lines }, builtinRules(), {}, true, true);
 });
 
-test('generated logs in every shape: no RequestReceived, no JTI, RequestResponse level', async () => {
+test('generated logs in every shape: no RequestReceived, no JTI, RequestResponse level, no ResponseComplete', async () => {
   const a = generated({ seed: 11, events: 2500, omitStages: ['RequestReceived'], eventsPerSecond: 20 });
   const b = generated({ seed: 12, events: 2500, jti: false, tokenRequestLevel: 'RequestResponse', secretLevel: 'RequestResponse', eventsPerSecond: 20 });
   await differential('shapes', { 'a.log': a, 'b.log': b }, builtinRules(), {}, true);
+  // a policy without final stages: every held preliminary stage is read again and judged
+  const c = generated({ seed: 13, events: 2500, eventsPerSecond: 20 }).filter((l) => !l.includes('"stage":"ResponseComplete"'));
+  await differential('no final stages', { 'c.log': c }, builtinRules(), {}, true, true);
   await differential('shapes, stateless', { 'a.log': a, 'b.log': b }, builtinRules(), {}, false);
 });
 
@@ -255,4 +260,27 @@ test('case-insensitive, prefix and keyword rules on a hostile log (recased value
   const lines = hostile(generated({ seed: 41, events: 3000, eventsPerSecond: 20 }), 41);
   await differential('custom', { 'audit.log': lines }, set, {}, false);
   await differential('custom+detectors', { 'audit.log': lines }, set, {}, true);
+});
+
+test('a held preliminary stage that turns out not to be valid JSON is counted, never observed (the prefilter limit, prefilter.ts)', async () => {
+  const ev = {
+    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: '11111111-2222-4333-8444-555555555555', stage: 'RequestReceived',
+    requestURI: '/api/v1/namespaces/default/configmaps', verb: 'list',
+    user: { username: 'system:serviceaccount:default:app', groups: ['system:serviceaccounts', 'system:authenticated'] },
+    sourceIPs: ['10.1.2.3'], userAgent: 'app/1.0', objectRef: { resource: 'configmaps', namespace: 'default', apiVersion: 'v1' },
+    requestReceivedTimestamp: '2026-03-02T08:00:00.000000Z', stageTimestamp: '2026-03-02T08:00:00.000000Z',
+  };
+  // a raw control character inside a string: JSON.parse rejects the line, the prefilter cannot see it
+  const bad = JSON.stringify(ev).replace('app/1.0', 'app/1.0\u0001');
+  const dir = mkdtempSync(join(tmpdir(), 'tw-lazy-'));
+  const p = join(dir, 'held.log');
+  writeFileSync(p, bad + '\n');
+  const set = builtinRules();
+  const ref = await scan([p], set, {}, { prefilter: false, workers: 1, detectors: true });
+  assert.equal(ref.summary.rejected, 1);
+  const got = await scan([p], set, {}, { prefilter: true, workers: 1, detectors: true });
+  assert.equal(got.summary.engine?.lazy_lines, 1);
+  assert.equal(got.summary.events, 1);
+  assert.equal(got.summary.lazy_unreadable, 1);
+  assert.equal(got.alerts, '');
 });

@@ -99,7 +99,7 @@ test('the line filter skips lines before they become strings', () => {
   s.push(Buffer.from([ev(1), ev(2), ev(3)].join('\n') + '\n'));
   s.end();
   assert.equal(records.length, 1);
-  assert.equal(s.skipped, 2);
+  assert.equal(s.filtered, 2);
 });
 
 test('an array cut short is reported', () => {
@@ -132,6 +132,6 @@ test('the line filter is told where each line starts; a document left open is no
   const s = new RecordSplitter({ file: 'f', startOffset: 100, lineFilter: (_b, _s, _e, offset) => (offsets.push(offset), false) }, { record: () => {}, problem: () => {} });
   s.push(Buffer.from(text));
   assert.deepEqual(offsets, [100, 100 + ev(1).length + 1]);
-  assert.equal(s.skipped, 2);
+  assert.equal(s.filtered, 2);
   assert.equal(s.idle, false);
 });
