@@ -130,8 +130,9 @@ export class LineRereader {
 /**
  * Puts the whole event back into a projected or lazy record: read its line
  * again and decode it as it was first decoded (redacted). False when that
- * fails (the file changed under the scan, or the line is not a valid event
- * after all, which the prefilter cannot see: prefilter.ts).
+ * fails: the file changed under the scan (the line there is not the same
+ * request), or the line is not a valid event after all, which the prefilter
+ * cannot see (prefilter.ts).
  */
 export function materialize(rec: EventRecord, decode: PickOptions, reader?: LineRereader): boolean {
   const p = rec as Partial<ProjectedRecord> & { lazy?: boolean };
@@ -151,7 +152,8 @@ export function materialize(rec: EventRecord, decode: PickOptions, reader?: Line
   } finally {
     if (!reader) own.close();
   }
-  if (!whole) return false;
+  // the same request, not what a rotated or rewritten file now holds there
+  if (!whole || whole.auditID !== rec.event.auditID) return false;
   redactEvent(whole);
   rec.event = whole;
   delete p.len;
