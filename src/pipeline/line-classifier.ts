@@ -159,9 +159,54 @@ function known(buf: Buffer, p: number, q: number, names: string[], bytes: Buffer
   return buf.toString('utf8', p, q);
 }
 
+/** One of `names` equal to buf[p..q), else the interned string of those bytes. */
+function knownOr(buf: Buffer, p: number, q: number, names: string[], bytes: Buffer[], interner: Interner): string {
+  const n = q - p;
+  for (let k = 0; k < names.length; k++) {
+    const b = bytes[k]!;
+    if (b.length !== n || b[0] !== buf[p]) continue;
+    let i = 1;
+    while (i < n && buf[p + i] === b[i]) i++;
+    if (i === n) return names[k]!;
+  }
+  return interner.get(buf, p, q);
+}
+
+/**
+ * The last string read by a head field, kept with its bytes: consecutive
+ * lines often name the same resource, and comparing a few bytes costs less
+ * than hashing them.
+ */
+class LastString {
+  private bytes = new Uint8Array(64);
+  private len = -1;
+  private value = '';
+
+  get(buf: Buffer, p: number, q: number, interner: Interner): string {
+    const n = q - p;
+    if (n === this.len) {
+      const b = this.bytes;
+      let i = 0;
+      while (i < n && buf[p + i] === b[i]) i++;
+      if (i === n) return this.value;
+    }
+    const v = interner.get(buf, p, q);
+    if (n <= this.bytes.length) {
+      for (let i = 0; i < n; i++) this.bytes[i] = buf[p + i]!;
+      this.len = n;
+      this.value = v;
+    }
+    return v;
+  }
+}
+
 function levelAt(buf: Buffer, p: number, q: number): string {
   return known(buf, p, q, LEVELS, LEVEL_BYTES);
 }
+
+// the API server's verbs: read without hashing (others go through the interner)
+const VERBS = ['get', 'list', 'watch', 'update', 'patch', 'create', 'delete', 'deletecollection'];
+const VERB_BYTES = VERBS.map((x) => Buffer.from(x));
 
 const STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'];
 const STAGE_BYTES = STAGES.map((x) => Buffer.from(x));
@@ -251,6 +296,7 @@ export class LineClassifier {
   private readonly secKey = new Uint8Array(19);
   private secValue = NaN;
   private readonly names = new Interner();
+  private readonly lastResource = new LastString();
   private levelStart = 0;
   private levelEnd = 0;
 
@@ -483,7 +529,7 @@ export class LineClassifier {
     const vs = verbAt + 8;
     const ve = shortString(buf, vs, e, 64);
     if (ve < 0 || this.hasBackslash(vs, ve)) return false;
-    this.verb = this.names.get(buf, vs, ve);
+    this.verb = knownOr(buf, vs, ve, VERBS, VERB_BYTES, this.names);
     this.resource = '';
     this.subresource = '';
     // `"stageTimestamp":"`
@@ -508,7 +554,7 @@ export class LineClassifier {
       let q = v;
       while (q < e && buf[q] !== Q) q++;
       if (q >= e || (this.nbs > 0 && this.hasBackslash(start, q))) return false;
-      this.resource = this.names.get(buf, v, q);
+      this.resource = this.lastResource.get(buf, v, q, this.names);
       i = q + 1;
     }
     if (subAt < 0) return true;
