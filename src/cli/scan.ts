@@ -216,6 +216,7 @@ export function summaryJson(s: ScanSummary): Record<string, unknown> {
     empty_records: s.empty,
     redacted_values: s.redacted_values,
     duplicate_stages: s.duplicate_stages,
+    ...(s.lazy_unreadable ? { lazy_unreadable: s.lazy_unreadable } : {}),
     input_errors: s.input_errors,
     rejections: s.rejections,
     duration_ms: s.duration_ms,

@@ -15,6 +15,7 @@ export function renderSummary(s: ScanSummary, st: Style, shownRejections: number
   if (sup) out.push(`  suppressed by filters: ${sup}`);
   if (s.redacted_values) out.push(`  redacted credential values: ${s.redacted_values}`);
   if (s.empty) out.push(`  records without audit events (control messages, empty envelopes): ${s.empty}`);
+  if (s.lazy_unreadable) out.push(st.yellow(`  ${s.lazy_unreadable} held preliminary stage(s) could not be read again (the file changed during the scan, or the line is not valid JSON): the detectors did not see them`));
   for (const e of s.input_errors) out.push(st.red(`  input error: ${e.file}: ${e.reason}`));
   if (s.rejected) {
     const shown = s.rejections.slice(0, shownRejections);
