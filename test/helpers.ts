@@ -27,3 +27,19 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A RequestReceived line of a service account's request that the prefilter
+ * holds unread (the detectors need it, no rule can match) but that is not
+ * valid JSON: a raw control character in its user agent.
+ */
+export function heldInvalidLine(): string {
+  const ev = {
+    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: '11111111-2222-4333-8444-555555555555', stage: 'RequestReceived',
+    requestURI: '/api/v1/namespaces/default/configmaps', verb: 'list',
+    user: { username: 'system:serviceaccount:default:app', groups: ['system:serviceaccounts', 'system:authenticated'] },
+    sourceIPs: ['10.1.2.3'], userAgent: 'app/1.0', objectRef: { resource: 'configmaps', namespace: 'default', apiVersion: 'v1' },
+    requestReceivedTimestamp: '2026-03-02T08:00:00.000000Z', stageTimestamp: '2026-03-02T08:00:00.000000Z',
+  };
+  return JSON.stringify(ev).replace('app/1.0', 'app/1.0\u0001');
+}

@@ -15,19 +15,16 @@ function objectField(ev: Record<string, unknown>, k: string, v: unknown): string
   return undefined;
 }
 
-function stringField(ev: Record<string, unknown>, k: string, v: unknown): string | undefined {
-  if (v === null) delete ev[k];
-  else if (v !== undefined && typeof v !== 'string') return `audit event field "${k}" is not a string`;
+/** The same for a string-valued field of `o` (`label`: its path in messages). */
+function stringField(o: Record<string, unknown>, k: string, v: unknown, label = k): string | undefined {
+  if (v === null) delete o[k];
+  else if (v !== undefined && typeof v !== 'string') return `audit event field "${label}" is not a string`;
   return undefined;
 }
 
 function userProblem(k: string, u: Record<string, unknown>): string | undefined {
-  const username = u.username;
-  if (username === null) delete u.username;
-  else if (username !== undefined && typeof username !== 'string') return `audit event field "${k}.username" is not a string`;
-  const uid = u.uid;
-  if (uid === null) delete u.uid;
-  else if (uid !== undefined && typeof uid !== 'string') return `audit event field "${k}.uid" is not a string`;
+  const p = stringField(u, 'username', u.username, `${k}.username`) ?? stringField(u, 'uid', u.uid, `${k}.uid`);
+  if (p !== undefined) return p;
   const groups = u.groups;
   if (groups === null) delete u.groups;
   else if (groups !== undefined) {
@@ -37,12 +34,6 @@ function userProblem(k: string, u: Record<string, unknown>): string | undefined 
   const extra = u.extra;
   if (extra === null) delete u.extra;
   else if (extra !== undefined && !isObject(extra)) return `audit event field "${k}.extra" is not an object`;
-  return undefined;
-}
-
-function objectRefString(o: Record<string, unknown>, k: string, v: unknown): string | undefined {
-  if (v === null) delete o[k];
-  else if (v !== undefined && typeof v !== 'string') return `audit event field "objectRef.${k}" is not a string`;
   return undefined;
 }
 
@@ -88,14 +79,14 @@ export function eventProblem(ev: Record<string, unknown>): string | undefined {
   const o = ev.objectRef as Record<string, unknown> | undefined;
   if (o) {
     const q =
-      objectRefString(o, 'resource', o.resource) ??
-      objectRefString(o, 'subresource', o.subresource) ??
-      objectRefString(o, 'namespace', o.namespace) ??
-      objectRefString(o, 'name', o.name) ??
-      objectRefString(o, 'apiGroup', o.apiGroup) ??
-      objectRefString(o, 'apiVersion', o.apiVersion) ??
-      objectRefString(o, 'uid', o.uid) ??
-      objectRefString(o, 'resourceVersion', o.resourceVersion);
+      stringField(o, 'resource', o.resource, 'objectRef.resource') ??
+      stringField(o, 'subresource', o.subresource, 'objectRef.subresource') ??
+      stringField(o, 'namespace', o.namespace, 'objectRef.namespace') ??
+      stringField(o, 'name', o.name, 'objectRef.name') ??
+      stringField(o, 'apiGroup', o.apiGroup, 'objectRef.apiGroup') ??
+      stringField(o, 'apiVersion', o.apiVersion, 'objectRef.apiVersion') ??
+      stringField(o, 'uid', o.uid, 'objectRef.uid') ??
+      stringField(o, 'resourceVersion', o.resourceVersion, 'objectRef.resourceVersion');
     if (q !== undefined) return q;
   }
   const rs = ev.responseStatus as Record<string, unknown> | undefined;

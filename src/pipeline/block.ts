@@ -497,17 +497,7 @@ class ResultBuilder {
     f.push(a ? 1 : -1);
     for (const k of FACT_ANNOTATIONS) f.push(this.str(a?.[k]));
     const code = ev.responseStatus?.code;
-    this.fCode.push(typeof code === 'number' ? code : NaN);
-    this.op.push(OP_FACT);
-    this.fLine.push(place.line);
-    this.fOff.push(place.offset ?? -1);
-    this.fLen.push(lineLen);
-    this.ft.push(t);
-    if (typeof ev.auditID === 'string') {
-      this.fIds.push(ev.auditID);
-      this.fIdLen.push(ev.auditID.length);
-    } else this.fIdLen.push(-1);
-    this.fLazy.push(0);
+    this.factRest(typeof code === 'number' ? code : NaN, place, lineLen, t, typeof ev.auditID === 'string' ? ev.auditID : undefined, 0);
     return true;
   }
 
@@ -516,15 +506,22 @@ class ResultBuilder {
     const f = this.facts;
     f.push(this.str(stage));
     for (let k = 1; k < FACT_WIDTH; k++) f.push(-1);
-    this.fCode.push(NaN);
+    this.factRest(NaN, place, lineLen, t, id, 1);
+  }
+
+  /** What an OP_FACT carries besides its string references. */
+  private factRest(code: number, place: Place, lineLen: number, t: number, id: string | undefined, lazy: number): void {
+    this.fCode.push(code);
     this.op.push(OP_FACT);
     this.fLine.push(place.line);
     this.fOff.push(place.offset ?? -1);
     this.fLen.push(lineLen);
     this.ft.push(t);
-    this.fIds.push(id);
-    this.fIdLen.push(id.length);
-    this.fLazy.push(1);
+    if (id !== undefined) {
+      this.fIds.push(id);
+      this.fIdLen.push(id.length);
+    } else this.fIdLen.push(-1);
+    this.fLazy.push(lazy);
   }
 
   reject(place: Place, reason: string): void {

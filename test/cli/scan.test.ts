@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CLI } from '../helpers.js';
+import { CLI, heldInvalidLine } from '../helpers.js';
 
 const FAKE_JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImZha2UifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6cHJvZDphcHAifQ.c2lnbmF0dXJlLW5vdC1yZWFs';
 const SECRET_B64 = Buffer.from(FAKE_JWT).toString('base64');
@@ -185,17 +185,10 @@ test("SigmaHQ's Kubernetes rules run unchanged next to the built-ins, and their 
 });
 
 test('a held preliminary stage that cannot be read again is reported, on the terminal and in --summary-json', () => {
-  const ev = {
-    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: '11111111-2222-4333-8444-555555555555', stage: 'RequestReceived',
-    requestURI: '/api/v1/namespaces/default/configmaps', verb: 'list',
-    user: { username: 'system:serviceaccount:default:app', groups: ['system:serviceaccounts', 'system:authenticated'] },
-    sourceIPs: ['10.1.2.3'], userAgent: 'app/1.0', objectRef: { resource: 'configmaps', namespace: 'default', apiVersion: 'v1' },
-    requestReceivedTimestamp: '2026-03-02T08:00:00.000000Z', stageTimestamp: '2026-03-02T08:00:00.000000Z',
-  };
   const dir = mkdtempSync(join(tmpdir(), 'tw-held-'));
   const log = join(dir, 'held.log');
   // a raw control character in a string: the prefilter holds the line, JSON.parse rejects it when it is read again
-  writeFileSync(log, JSON.stringify(ev).replace('app/1.0', 'app/1.0\u0001') + '\n');
+  writeFileSync(log, heldInvalidLine() + '\n');
   const summary = join(dir, 's.json');
   const r = spawnSync(process.execPath, [CLI, 'scan', '--state', 'none', '--workers', '1', '--summary-json', summary, log], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(r.status, 0, r.stderr);

@@ -17,7 +17,7 @@ import { alertToNdjson } from '../../src/sinks/ndjson.js';
 import { expandInputs } from '../../src/sources/inputs.js';
 import { planPrefilter } from '../../src/pipeline/prefilter.js';
 import { subjectFromDetector, subjectFromRule } from '../../src/coverage/subjects.js';
-import { rng } from '../helpers.js';
+import { heldInvalidLine, rng } from '../helpers.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'formats');
@@ -263,18 +263,9 @@ test('case-insensitive, prefix and keyword rules on a hostile log (recased value
 });
 
 test('a held preliminary stage that turns out not to be valid JSON is counted, never observed (the prefilter limit, prefilter.ts)', async () => {
-  const ev = {
-    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: '11111111-2222-4333-8444-555555555555', stage: 'RequestReceived',
-    requestURI: '/api/v1/namespaces/default/configmaps', verb: 'list',
-    user: { username: 'system:serviceaccount:default:app', groups: ['system:serviceaccounts', 'system:authenticated'] },
-    sourceIPs: ['10.1.2.3'], userAgent: 'app/1.0', objectRef: { resource: 'configmaps', namespace: 'default', apiVersion: 'v1' },
-    requestReceivedTimestamp: '2026-03-02T08:00:00.000000Z', stageTimestamp: '2026-03-02T08:00:00.000000Z',
-  };
-  // a raw control character inside a string: JSON.parse rejects the line, the prefilter cannot see it
-  const bad = JSON.stringify(ev).replace('app/1.0', 'app/1.0\u0001');
   const dir = mkdtempSync(join(tmpdir(), 'tw-lazy-'));
   const p = join(dir, 'held.log');
-  writeFileSync(p, bad + '\n');
+  writeFileSync(p, heldInvalidLine() + '\n');
   const set = builtinRules();
   const ref = await scan([p], set, {}, { prefilter: false, workers: 1, detectors: true });
   assert.equal(ref.summary.rejected, 1);
