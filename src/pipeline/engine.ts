@@ -148,9 +148,12 @@ export class Engine {
     this.classifier = o.plan ? new LineClassifier(o.plan) : null;
     const reject = (r: Rejection) => sink.reject(r);
     const cov = o.coverage;
+    // with the detectors, every event's time is wanted: parse it here, where the second is cached
+    const timed = o.detectors;
     this.allHandlers = {
       event: (rec) => {
         if (cov) cov.observe(rec);
+        if (timed) this.stamp(rec);
         sink.event(rec, matchRules(this.rules, rec), false, 0, 0);
       },
       reject,
@@ -158,6 +161,7 @@ export class Engine {
     this.plainHandlers = {
       event: (rec) => {
         if (cov) cov.observe(rec);
+        if (timed) this.stamp(rec);
         const c = this.classifier!;
         const m = c.detOnly ? null : matchRulesIn(this.rules, rec, c.rules);
         sink.event(rec, m, !c.detBody, this.clsOffset, this.clsLen);
@@ -246,6 +250,12 @@ export class Engine {
     this.cls = PARSE_ALL;
     if (cls === PARSE_PLAIN) decodeInto(r, this.counters, this.plainHandlers, this.decode, this.classifier!.redact);
     else decodeInto(r, this.counters, this.allHandlers, this.decode);
+  }
+
+  /** Sets a decoded event's time on its record (read by timeOf, as a replayed line's is). */
+  private stamp(rec: EventRecord): void {
+    const ev = rec.event;
+    (rec as EventRecord & { t?: number }).t = this.time.eventTime(ev.requestReceivedTimestamp, ev.stageTimestamp);
   }
 
   /** Event time of a decoded event, with the same cache. */
