@@ -1,0 +1,46 @@
+// The engine's cached timestamp parser must give exactly the event time the
+// rest of the pipeline computes (eventTime), or replayed, held and decoded
+// events would be judged at other times than the unoptimised path judges them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TimeParser } from '../../src/pipeline/engine.js';
+import { eventTime } from '../../src/event/time.js';
+import { rng } from '../helpers.js';
+
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, '0');
+}
+
+function randomStamp(r: () => number): string | undefined {
+  const pick = r();
+  if (pick < 0.05) return undefined;
+  if (pick < 0.08) return ['', 'yesterday', '2026-03-02', '2026-13-02T00:00:00Z', '2026-02-30T10:00:00Z', '2026-03-02T24:00:00Z', '2026-03-02T24:00:00.000Z', '2026-03-02T23:59:60Z'][Math.floor(r() * 8)];
+  const y = 2020 + Math.floor(r() * 8);
+  const base = `${y}-${pad(1 + Math.floor(r() * 12), 2)}-${pad(1 + Math.floor(r() * 28), 2)}`;
+  const time = `${pad(Math.floor(r() * 24), 2)}:${pad(Math.floor(r() * 60), 2)}:${pad(Math.floor(r() * 60), 2)}`;
+  const digits = Math.floor(r() * 11); // 0..10 fraction digits
+  let frac = '';
+  for (let i = 0; i < digits; i++) frac += String(Math.floor(r() * 10));
+  const f = digits === 0 ? (r() < 0.1 ? '.' : '') : `.${frac}`;
+  const zone = r() < 0.8 ? 'Z' : r() < 0.5 ? '+02:00' : '';
+  const sep = r() < 0.9 ? 'T' : ' ';
+  return `${base}${sep}${time}${f}${zone}`;
+}
+
+const same = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || a === b;
+
+test('TimeParser.eventTime equals eventTime on random timestamps of every form, with its cache warm or cold', () => {
+  const r = rng(99);
+  const p = new TimeParser();
+  let prev: string | undefined;
+  for (let i = 0; i < 20_000; i++) {
+    // often the same second as the one before (the cache's case), else anything
+    let rrt = randomStamp(r);
+    if (prev && r() < 0.4) rrt = prev.slice(0, 19) + rrt?.slice(19);
+    const sts = randomStamp(r);
+    prev = rrt;
+    const want = eventTime({ requestReceivedTimestamp: rrt, stageTimestamp: sts });
+    const got = p.eventTime(rrt, sts);
+    assert.ok(same(got, want), `${rrt} / ${sts}: ${got} != ${want}`);
+  }
+});
