@@ -18,7 +18,7 @@ test('the bench runs on 5,000 events and writes results.json with its rows', () 
   const res = JSON.parse(readFileSync(file, 'utf8')) as { events: number; rows: { name: string; seconds: number; events_per_s: number; mb_per_s: number; ratio_to_grep: number; threads?: number; same_alerts?: boolean; alerts?: number }[] };
   assert.equal(res.events, 5000);
   const names = res.rows.map((x) => x.name);
-  for (const want of ['cat', 'grep', '--no-detectors (1 thread)', '--no-detectors (2 threads)', 'detectors on (1 thread)', 'detectors on (2 threads)', '--no-detectors --no-coverage', 'detectors on --no-coverage']) {
+  for (const want of ['cat', 'grep', '--no-detectors (1 thread)', '--no-detectors (2 threads)', 'detectors on (1 thread)', 'detectors on (2 threads)', '--no-detectors --no-coverage', 'detectors on --no-coverage', '2 × scan']) {
     assert.ok(names.some((n) => n.includes(want)), `a row for ${want}: ${names.join(' | ')}`);
   }
   for (const row of res.rows) {
@@ -26,6 +26,10 @@ test('the bench runs on 5,000 events and writes results.json with its rows', () 
     if (row.same_alerts !== undefined) assert.equal(row.same_alerts, true, `${row.name}: same alerts as one thread`);
   }
   assert.match(r.stdout, /× grep/);
+  // the machine's own two-thread capacity, measured with two independent scans
+  const speedup = (JSON.parse(readFileSync(file, 'utf8')) as { machine: { two_scans_speedup: number } }).machine.two_scans_speedup;
+  assert.ok(speedup > 0 && speedup < 4, String(speedup));
+  assert.match(r.stdout, /two one-thread scans at once did [\d.]+× the work of one/);
   // the coverage report's cost, measured against the same scan without it
   const cost = (JSON.parse(readFileSync(file, 'utf8')) as { coverage_cost_percent: Record<string, { percent: number; with_seconds: number[]; without_seconds: number[] }> }).coverage_cost_percent;
   assert.deepEqual(Object.keys(cost).sort(), ['stateful', 'stateless']);
