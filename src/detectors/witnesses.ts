@@ -28,7 +28,10 @@
  */
 import type { AuditEvent } from '../event/types.js';
 
-export const DETECTOR_LITERALS: readonly string[] = ['"system:serviceaccount:', '"system:node:', '"serviceaccounts"', '"pods"', '"secrets"'];
+/** A node's username opens with this; the only detector literal of a kubelet's ordinary requests. */
+export const NODE_LITERAL = '"system:node:';
+
+export const DETECTOR_LITERALS: readonly string[] = ['"system:serviceaccount:', NODE_LITERAL, '"serviceaccounts"', '"pods"', '"secrets"'];
 
 /**
  * Among lines the detectors look at, those whose request or response body

@@ -30,9 +30,9 @@ import type { PickOptions } from '../formats/picker.js';
 import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js';
 import type { CoverageCollector } from '../coverage/collector.js';
 import type { CoverageSnapshot } from '../coverage/snapshot.js';
-import { observeSkipped, TimeParser } from './engine.js';
+import { nodeEvent, observeSkipped, TimeParser } from './engine.js';
 import { decodeInto, newCounters, type DecodeCounters } from './evaluate.js';
-import { LAZY, LineClassifier, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
+import { LAZY, LineClassifier, NODE, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 import { literalSearch, type LiteralSearch, type SearchLayout } from './literal-search.js';
 import { hashBytes } from './id-set.js';
 
@@ -159,6 +159,7 @@ export interface BlockResult {
   /** per FACT: 1 when it is a line held unread (LAZY): only its auditID and stage, read again if judged */
   fLazy: Uint8Array;
   lazyLines: number;
+  nodeLines: number;
 }
 
 export interface BlockTask {
@@ -323,6 +324,17 @@ export class BlockReader {
             out.lazy(c.id, c.stage, { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
             return false;
           }
+          if (k === NODE) {
+            // a node's request the cluster model reads: an OP_FACT of what it reads
+            out.records++;
+            const ct = out.counters;
+            ct.events++;
+            ct.byFormat.raw = (ct.byFormat.raw ?? 0) + 1;
+            out.nodeLines++;
+            if (cov) observeSkipped(cov, c, b, s, e, name, offset, decode);
+            out.fact(nodeEvent(c), { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
+            return false;
+          }
           if (k === SKIP) {
             out.records++;
             out.skippedLines++;
@@ -398,6 +410,7 @@ class ResultBuilder {
   private fIds: string[] = [];
   private readonly fLazy = u8();
   lazyLines = 0;
+  nodeLines = 0;
 
   constructor(private readonly k: number, private readonly start: number, private readonly end: number, private readonly keep: number) {}
 
@@ -580,6 +593,7 @@ class ResultBuilder {
       fIds: this.fIds.join(''),
       fLazy: this.fLazy.done(),
       lazyLines: this.lazyLines,
+      nodeLines: this.nodeLines,
     };
   }
 }

@@ -17,7 +17,7 @@ import type { RuleSpec } from '../ruleset/rule-spec.js';
 import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js';
 import { decodeInto, matchRules, matchRulesIn, newCounters, sourceOf, type DecodeCounters } from './evaluate.js';
 import { literalSearch, type LiteralSearch } from './literal-search.js';
-import { LAZY, LineClassifier, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
+import { LAZY, LineClassifier, NODE, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 
 export interface ResultSink {
   /** a line the prefilter skipped: one raw event that matched nothing (t: its event time, NaN unless the detectors are on) */
@@ -68,6 +68,15 @@ export function observeSkipped(cov: CoverageCollector, c: LineClassifier, buf: B
   if (!cov.observeSkipped(file, decode.cluster, c.verb, c.resource, c.subresource, c.time, body, c.sec)) return;
   // decoded for the report alone: its counts are not the scan's
   decodeInto({ text: buf.toString('utf8', s, e), place: { file, line: 0, offset } }, newCounters(), { event: (rec) => cov.inspect(rec), reject: IGNORE }, decode);
+}
+
+/** A NODE line's event: its auditID, stage, verb, user (username and whether it is in system:nodes) and client address. */
+export function nodeEvent(c: LineClassifier): EventRecord['event'] {
+  const user: NonNullable<EventRecord['event']['user']> = { username: c.nodeUser };
+  if (c.nodeGroups >= 0) user.groups = c.nodeGroups === 1 ? ['system:nodes'] : [];
+  const ev: EventRecord['event'] = { auditID: c.id, stage: c.stage, verb: c.nodeVerb, user };
+  if (c.nodeIp !== undefined) ev.sourceIPs = [c.nodeIp];
+  return ev;
 }
 
 /** Event time from the two timestamps, as eventTime() computes it, with the common RFC 3339 UTC form parsed once per second. */
@@ -131,6 +140,8 @@ export class Engine {
   skippedLines = 0;
   /** lines held unread (LAZY) */
   lazyLines = 0;
+  /** nodes' requests read from their bytes (NODE) */
+  nodeLines = 0;
   private readonly classifier: LineClassifier | null;
   private search: LiteralSearch | null = null;
   private cls = PARSE_ALL;
@@ -221,7 +232,7 @@ export class Engine {
   private filter(buf: Buffer, s: number, e: number, offset: number, file: string, line: number): boolean {
     const c = this.classifier!;
     const k = c.classify(buf, s, e, offset);
-    if (k !== SKIP && k !== LAZY) {
+    if (k !== SKIP && k !== LAZY && k !== NODE) {
       this.cls = k;
       this.clsOffset = offset;
       this.clsLen = e - s;
@@ -235,6 +246,13 @@ export class Engine {
     if (k === LAZY) {
       this.lazyLines++;
       const rec: LazyRecord = { event: { auditID: c.id, stage: c.stage }, source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: this.time.eventTime(c.rrt, c.sts), len: e - s, lazy: true };
+      this.sink.event(rec, null, true, offset, e - s);
+      return false;
+    }
+    if (k === NODE) {
+      this.nodeLines++;
+      // the event as the cluster model reads it (and as a worker sends it); a finding would read the line again
+      const rec: EventRecord & { t: number; len: number } = { event: nodeEvent(c), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: this.time.eventTime(c.rrt, c.sts), len: e - s };
       this.sink.event(rec, null, true, offset, e - s);
       return false;
     }

@@ -28,6 +28,10 @@ export const K_KEY = 4096;
 export const K_OBJREF = 8192;
 /** `"subresource":"` (rare: most requests have none) */
 export const K_SUBRES = 16384;
+/** (with K_DET) `"system:node:`: a node's username, maybe */
+export const K_NODE = 1 << 16;
+/** (with K_DET) any other detector literal: a service account, a TokenRequest, a pod or a Secret */
+export const K_DETX = 1 << 17;
 export const HEAD = '{"kind":"Event","apiVersion":"audit.k8s.io/v1';
 
 export interface PrefilterPlan {
@@ -62,6 +66,13 @@ export const PARSE_PLAIN = 2;
  * comes (the judge drops it when the final one arrives, the common case).
  */
 export const LAZY = 3;
+/**
+ * (with the detectors, `lazyOn`) the final stage of a node's request that
+ * only the detectors' cluster model reads (a kubelet's leases, node status,
+ * configmaps: no service account, TokenRequest, pod or Secret in the line):
+ * its user, groups and client address are read from the bytes (`node*`).
+ */
+export const NODE = 4;
 
 const Q = 0x22;
 const BS = 0x5c;
@@ -75,6 +86,12 @@ const P_STAGE = Buffer.from(',"stage":"');
 const P_URI = Buffer.from(',"requestURI":"');
 const P_VERB = Buffer.from(',"verb":"');
 const P_RESOURCE = Buffer.from('"resource":"');
+const P_USER = Buffer.from('","user":{"username":"');
+const P_UID = Buffer.from(',"uid":"');
+const P_GROUPS = Buffer.from(',"groups":[');
+const P_IPS = Buffer.from(',"sourceIPs":[');
+const P_EXTRA = Buffer.from(',"extra":{');
+const SYSTEM_NODES = Buffer.from('system:nodes');
 
 
 /**
@@ -243,7 +260,7 @@ export class LineClassifier {
   private searched = 0;
   private blockStart = 0;
   private blockEnd = 0;
-  private readonly kinds: Uint16Array;
+  private readonly kinds: Uint32Array;
   private readonly rulesOf: Int32Array[];
   private readonly stamp: Int32Array;
   private stampGen = 0;
@@ -283,8 +300,13 @@ export class LineClassifier {
   detOnly = false;
   /** the detectors read this event's bodies (pods, secrets, TokenRequests) */
   detBody = false;
-  /** LAZY allowed: the input's lines can be read again at their offsets (scan.ts materializes them) */
+  /** LAZY and NODE allowed: the input's lines can be read again at their offsets (scan.ts materializes them) */
   lazyOn = false;
+  /** (NODE) the verb, user.username, whether user.groups holds `system:nodes` (-1: no groups), the last sourceIPs entry */
+  nodeVerb = '';
+  nodeUser = '';
+  nodeGroups = -1;
+  nodeIp: string | undefined = undefined;
   /** (plan.coverage) a skipped line's head: level, verb, objectRef's resource and subresource, event time */
   level = '';
   verb = '';
@@ -307,7 +329,7 @@ export class LineClassifier {
   }
 
   constructor(readonly plan: PrefilterPlan) {
-    this.kinds = Uint16Array.from(plan.kinds);
+    this.kinds = Uint32Array.from(plan.kinds);
     this.rulesOf = plan.rulesOf.map((r) => Int32Array.from(r));
     this.stamp = new Int32Array(plan.ruleCount);
     this.sensitive = plan.sensitive;
@@ -391,6 +413,8 @@ export class LineClassifier {
     let stss = 0;
     let objAt = -1;
     let subAt = -1;
+    let nodeHits = 0;
+    let nodeAt = -1;
     const gen = ++this.stampGen;
     let rules = NO_RULES;
     const bs = this.bs;
@@ -441,6 +465,10 @@ export class LineClassifier {
       if (k & K_STS) {
         stss++;
         stsAt = pos + shift;
+      }
+      if (k & K_NODE) {
+        nodeHits++;
+        nodeAt = pos + shift;
       }
       if (k & K_OBJREF && objAt < 0) objAt = pos + shift;
       if (k & K_SUBRES && subAt < 0 && objAt >= 0) subAt = pos + shift;
@@ -493,7 +521,14 @@ export class LineClassifier {
     // a line the detectors need is parsed, unless it is a preliminary stage that may be held unread
     // (redaction, counted when an event is decoded, must happen as before: such lines are parsed)
     const det = this.plan.detectors && (flags & K_DET) !== 0;
-    if (det && (!this.lazyOn || this.redact || isFinalStage(this.stage))) return PARSE_PLAIN;
+    let kind = SKIP;
+    if (det) {
+      if (!this.lazyOn || this.redact) return PARSE_PLAIN;
+      if (!isFinalStage(this.stage)) kind = LAZY;
+      // a final stage: parsed, unless it is a node's request only the cluster model reads
+      else if ((flags & K_DETX) === 0 && nodeHits === 1 && this.nodeFacts(buf, e, verbAt, nodeAt)) kind = NODE;
+      else return PARSE_PLAIN;
+    }
     // what is not read now must read cleanly: else parse (plainly when the detectors need it)
     const unclear = det ? PARSE_PLAIN : PARSE_ALL;
     // redaction would change something: parse, so that it is done and counted as before
@@ -509,7 +544,76 @@ export class LineClassifier {
     // anything the head reader does not understand is parsed instead: the report then sees the event itself
     // the head of a line with one stageTimestamp (the API server writes it at every stage; others are parsed)
     if (this.plan.coverage && (stss !== 1 || !this.head(buf, e, verbAt, objAt, stsAt, subAt))) return unclear;
-    return det ? LAZY : SKIP;
+    return kind;
+  }
+
+  /**
+   * A node's request as the cluster model reads it: its verb, user.username
+   * (where the one `"system:node:` hit is, and the API server writes user's
+   * username first, right after the verb), user.groups (does it hold
+   * `system:nodes`), and the last sourceIPs entry (sourceIPs follows user).
+   * False, and the line is parsed, for anything else: an escape in what is
+   * read, a shape of user the reader does not expect, an impersonated user.
+   */
+  private nodeFacts(buf: Buffer, e: number, verbAt: number, nodeAt: number): boolean {
+    const vs = verbAt + 8;
+    const ve = shortString(buf, vs, e, 64);
+    if (ve < 0 || !startsAt(buf, ve, e, P_USER) || nodeAt !== ve + P_USER.length - 1) return false;
+    const ue = shortString(buf, nodeAt + 1, e, 512);
+    if (ue < 0 || (this.nbs > 0 && this.hasBackslash(vs, ue))) return false;
+    let p = ue + 1;
+    let groups = -1;
+    if (startsAt(buf, p, e, P_UID)) {
+      const q = shortString(buf, p + P_UID.length, e, 256);
+      if (q < 0 || (this.nbs > 0 && this.hasBackslash(p, q))) return false;
+      p = q + 1;
+    }
+    if (startsAt(buf, p, e, P_GROUPS)) {
+      p += P_GROUPS.length;
+      groups = 0;
+      if (buf[p] === 0x5d) p++;
+      else {
+        for (;;) {
+          if (buf[p] !== Q) return false;
+          const q = shortString(buf, p + 1, e, 512);
+          if (q < 0 || (this.nbs > 0 && this.hasBackslash(p, q))) return false;
+          if (q - p - 1 === SYSTEM_NODES.length && startsAt(buf, p + 1, q, SYSTEM_NODES)) groups = 1;
+          p = q + 1;
+          if (buf[p] === 0x2c) p++;
+          else if (buf[p] === 0x5d) {
+            p++;
+            break;
+          } else return false;
+        }
+      }
+    }
+    // extras (a kubelet's certificate id): strings the cluster model does not read, skipped
+    if (startsAt(buf, p, e, P_EXTRA)) {
+      p = this.stringLists(buf, e, p + P_EXTRA.length);
+      if (p < 0) return false;
+    }
+    // the user ends here, and sourceIPs follows it (no impersonated user)
+    if (buf[p] !== 0x7d || !startsAt(buf, p + 1, e, P_IPS)) return false;
+    p += 1 + P_IPS.length;
+    let ip: string | undefined;
+    if (buf[p] === 0x5d) p++;
+    else {
+      for (;;) {
+        if (buf[p] !== Q) return false;
+        const q = shortString(buf, p + 1, e, 128);
+        if (q < 0 || (this.nbs > 0 && this.hasBackslash(p, q))) return false;
+        ip = buf.toString('utf8', p + 1, q);
+        p = q + 1;
+        if (buf[p] === 0x2c) p++;
+        else if (buf[p] === 0x5d) break;
+        else return false;
+      }
+    }
+    this.nodeVerb = knownOr(buf, vs, ve, VERBS, VERB_BYTES, this.names);
+    this.nodeUser = buf.toString('utf8', nodeAt + 1, ue);
+    this.nodeGroups = groups;
+    this.nodeIp = ip;
+    return true;
   }
 
   /**
@@ -614,6 +718,39 @@ export class LineClassifier {
     if (Number.isNaN(this.secValue)) this.time = buf.toString('latin1', p, q);
     else this.sec = this.secValue;
     return true;
+  }
+
+  /**
+   * Past a JSON object of string lists (`{"k":["v",…],…}`, user.extra) whose
+   * `{` is at p - 1, holding no escape; -1 when it is not one.
+   */
+  private stringLists(buf: Buffer, e: number, p: number): number {
+    const start = p;
+    if (buf[p] === 0x7d) return p + 1;
+    for (;;) {
+      if (buf[p] !== Q) return -1;
+      const k = shortString(buf, p + 1, e, 256);
+      if (k < 0 || buf[k + 1] !== 0x3a || buf[k + 2] !== 0x5b) return -1;
+      p = k + 3;
+      if (buf[p] === 0x5d) p++;
+      else {
+        for (;;) {
+          if (buf[p] !== Q) return -1;
+          const q = shortString(buf, p + 1, e, 1024);
+          if (q < 0) return -1;
+          p = q + 1;
+          if (buf[p] === 0x2c) p++;
+          else if (buf[p] === 0x5d) {
+            p++;
+            break;
+          } else return -1;
+        }
+      }
+      if (buf[p] === 0x2c) p++;
+      else if (buf[p] === 0x7d) break;
+      else return -1;
+    }
+    return this.nbs > 0 && this.hasBackslash(start, p) ? -1 : p + 1;
   }
 
   /** Is there a backslash in buf[a..b)? */

@@ -61,6 +61,16 @@
  * those above (1, 2, 3, 4, 6, 7); the line's redaction triggers make it
  * parsed, so redaction counts stay the same.
  *
+ * Likewise, the final stage of a node's request whose only detector literal
+ * is the node's username (`"system:node:`: no service account, TokenRequest,
+ * pod or Secret in the line) is read from its bytes (LineClassifier NODE):
+ * for such a request the detectors read only the username, whether
+ * user.groups holds `system:nodes`, and the last sourceIPs entry (the
+ * cluster model learns the node's address; src/detectors/witnesses.ts), and
+ * those are read where the API server writes them, right after the verb,
+ * with anything unexpected in the user left to the parser. The differential
+ * test compares what the detectors learned, entry by entry.
+ *
  * Everything is found in one pass of a SIMD multi-literal search over each
  * block (literal-search.ts, which also finds the backslashes); per line only
  * the first hundred bytes are read, plus the bytes after each escape.
@@ -75,14 +85,14 @@
  * detectors and counted in the summary's `lazy_unreadable`).
  * `--no-prefilter` is exact for them.
  */
-import { DETECTOR_BODY_LITERALS, DETECTOR_LITERALS } from '../detectors/witnesses.js';
+import { DETECTOR_BODY_LITERALS, DETECTOR_LITERALS, NODE_LITERAL } from '../detectors/witnesses.js';
 import { REDACTION_TRIGGERS } from '../event/redact.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
 import { combineDetection, compiledOf, mostSelective } from '../sigma/index.js';
 import type { CItem, CValue, CompiledDetection } from '../sigma/index.js';
 import type { PatternInfo } from '../sigma/values.js';
 import { MAX_LITERALS, type SearchLiteral } from './literal-search.js';
-import { HEAD, K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_HEAD, K_KEY, K_OBJREF, K_REDACT, K_SUBRES, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
+import { HEAD, K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_DETX, K_HEAD, K_KEY, K_NODE, K_OBJREF, K_REDACT, K_SUBRES, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
 
 export type { PrefilterPlan };
 
@@ -260,7 +270,8 @@ export function planPrefilter(rules: readonly RuleSpec[], o: PlanOptions): { pla
   };
   ruleLits.forEach((ls, r) => ls.forEach((l) => add(l.text, l.ci, K_RULE, r)));
   if (o.detectors) {
-    for (const d of DETECTOR_LITERALS) add(d, false, K_DET);
+    // which detector literal it is: a line whose only one is a node's username may be read as NODE
+    for (const d of DETECTOR_LITERALS) add(d, false, K_DET | (d === NODE_LITERAL ? K_NODE : K_DETX));
     for (const d of DETECTOR_BODY_LITERALS) add(d, false, K_DETBODY);
   }
   if (o.detectors) add('"requestReceivedTimestamp"', false, K_RRT);

@@ -107,7 +107,7 @@ export interface ScanSummary {
    * how the scan ran: lines the prefilter skipped (counted as raw events above) or why it was off,
    * preliminary stages held unread (read only when their final stage never came), threads used
    */
-  engine?: { prefilter: string; skipped_lines: number; lazy_lines?: number; workers: number };
+  engine?: { prefilter: string; skipped_lines: number; lazy_lines?: number; node_lines?: number; workers: number };
   /** held preliminary stages that could not be read again when needed (the file changed, or the line is no valid event) */
   lazy_unreadable?: number;
   coverage?: CoverageReport;
@@ -288,6 +288,7 @@ async function readInputs(x: InputContext): Promise<void> {
   let pool: ParallelReader | null = null;
   let skipped = 0;
   let lazy = 0;
+  let nodes = 0;
   try {
     for (let fi = 0; fi < o.inputs.length; fi++) {
       const file = o.inputs[fi]!;
@@ -358,12 +359,13 @@ async function readInputs(x: InputContext): Promise<void> {
     if (pool) {
       skipped += pool.skippedLines;
       lazy += pool.lazyLines;
+      nodes += pool.nodeLines;
       await pool.close();
     }
   }
   addCounters(counters, engine.counters);
   summary.records += engine.records;
-  summary.engine = { prefilter: 'on', skipped_lines: skipped + engine.skippedLines, lazy_lines: lazy + engine.lazyLines, workers: pool ? pool.threads : 1 };
+  summary.engine = { prefilter: 'on', skipped_lines: skipped + engine.skippedLines, lazy_lines: lazy + engine.lazyLines, node_lines: nodes + engine.nodeLines, workers: pool ? pool.threads : 1 };
 }
 
 /** Adds decoding counters (by_format keys in their order of first appearance). */

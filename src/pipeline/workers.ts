@@ -176,6 +176,7 @@ export class ParallelReader {
   private failure: Error | null = null;
   skippedLines = 0;
   lazyLines = 0;
+  nodeLines = 0;
   /** time this thread spent on consuming and on its own blocks, and the workers on theirs (ms) */
   private mainMs = 0;
   private workerMs = 0;
@@ -500,6 +501,7 @@ export class ParallelReader {
     x.addRecords(r.records);
     this.skippedLines += r.skippedLines;
     this.lazyLines += r.lazyLines;
+    this.nodeLines += r.nodeLines;
   }
 }
 
