@@ -313,42 +313,33 @@ export class BlockReader {
         startLine: 1,
         lineFilter: (b, s, e, offset, line) => {
           const k = c.classify(b, s, e, offset);
+          if (k !== SKIP && k !== LAZY && k !== NODE) {
+            plain = k === PARSE_PLAIN;
+            lineLen = e - s;
+            return true;
+          }
+          // not parsed: one raw event, its head seen by the coverage report
+          out.records++;
+          const ct = out.counters;
+          ct.events++;
+          ct.byFormat.raw = (ct.byFormat.raw ?? 0) + 1;
+          if (cov) observeSkipped(cov, c, b, s, e, name, offset, decode);
           if (k === LAZY) {
             // held unread: an OP_FACT of its auditID and stage, marked lazy (read again if it is ever judged)
-            out.records++;
-            const ct = out.counters;
-            ct.events++;
-            ct.byFormat.raw = (ct.byFormat.raw ?? 0) + 1;
             out.lazyLines++;
-            if (cov) observeSkipped(cov, c, b, s, e, name, offset, decode);
             out.lazy(c.id, c.stage, { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
             return false;
           }
           if (k === NODE) {
             // a node's request the cluster model reads: an OP_FACT of what it reads
-            out.records++;
-            const ct = out.counters;
-            ct.events++;
-            ct.byFormat.raw = (ct.byFormat.raw ?? 0) + 1;
             out.nodeLines++;
-            if (cov) observeSkipped(cov, c, b, s, e, name, offset, decode);
             out.fact(nodeEvent(c), { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
             return false;
           }
-          if (k === SKIP) {
-            out.records++;
-            out.skippedLines++;
-            const ct = out.counters;
-            ct.events++;
-            ct.byFormat.raw = (ct.byFormat.raw ?? 0) + 1;
-            if (cov) observeSkipped(cov, c, b, s, e, name, offset, decode);
-            if (!detectors && c.idAscii) out.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.idHash, c.stage);
-            else out.skipped(c.id, c.stage, detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
-            return false;
-          }
-          plain = k === PARSE_PLAIN;
-          lineLen = e - s;
-          return true;
+          out.skippedLines++;
+          if (!detectors && c.idAscii) out.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.idHash, c.stage);
+          else out.skipped(c.id, c.stage, detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
+          return false;
         },
       },
       {

@@ -307,6 +307,10 @@ export class LineClassifier {
   nodeUser = '';
   nodeGroups = -1;
   nodeIp: string | undefined = undefined;
+  // the last list of strings read (strings)
+  private listHas = false;
+  private listLast = -1;
+  private listLastEnd = -1;
   /** (plan.coverage) a skipped line's head: level, verb, objectRef's resource and subresource, event time */
   level = '';
   verb = '';
@@ -569,23 +573,9 @@ export class LineClassifier {
       p = q + 1;
     }
     if (startsAt(buf, p, e, P_GROUPS)) {
-      p += P_GROUPS.length;
-      groups = 0;
-      if (buf[p] === 0x5d) p++;
-      else {
-        for (;;) {
-          if (buf[p] !== Q) return false;
-          const q = shortString(buf, p + 1, e, 512);
-          if (q < 0 || (this.nbs > 0 && this.hasBackslash(p, q))) return false;
-          if (q - p - 1 === SYSTEM_NODES.length && startsAt(buf, p + 1, q, SYSTEM_NODES)) groups = 1;
-          p = q + 1;
-          if (buf[p] === 0x2c) p++;
-          else if (buf[p] === 0x5d) {
-            p++;
-            break;
-          } else return false;
-        }
-      }
+      p = this.strings(buf, e, p + P_GROUPS.length, SYSTEM_NODES);
+      if (p < 0) return false;
+      groups = this.listHas ? 1 : 0;
     }
     // extras (a kubelet's certificate id): strings the cluster model does not read, skipped
     if (startsAt(buf, p, e, P_EXTRA)) {
@@ -594,21 +584,9 @@ export class LineClassifier {
     }
     // the user ends here, and sourceIPs follows it (no impersonated user)
     if (buf[p] !== 0x7d || !startsAt(buf, p + 1, e, P_IPS)) return false;
-    p += 1 + P_IPS.length;
-    let ip: string | undefined;
-    if (buf[p] === 0x5d) p++;
-    else {
-      for (;;) {
-        if (buf[p] !== Q) return false;
-        const q = shortString(buf, p + 1, e, 128);
-        if (q < 0 || (this.nbs > 0 && this.hasBackslash(p, q))) return false;
-        ip = buf.toString('utf8', p + 1, q);
-        p = q + 1;
-        if (buf[p] === 0x2c) p++;
-        else if (buf[p] === 0x5d) break;
-        else return false;
-      }
-    }
+    p = this.strings(buf, e, p + 1 + P_IPS.length, null);
+    if (p < 0) return false;
+    const ip = this.listLast >= 0 ? buf.toString('utf8', this.listLast, this.listLastEnd) : undefined;
     this.nodeVerb = knownOr(buf, vs, ve, VERBS, VERB_BYTES, this.names);
     this.nodeUser = buf.toString('utf8', nodeAt + 1, ue);
     this.nodeGroups = groups;
@@ -721,36 +699,39 @@ export class LineClassifier {
   }
 
   /**
-   * Past a JSON object of string lists (`{"k":["v",…],…}`, user.extra) whose
-   * `{` is at p - 1, holding no escape; -1 when it is not one.
+   * Past a JSON list of strings without escapes whose `[` is at p - 1 (-1 when
+   * it is not one), noting its last element (`listLast`..`listLastEnd`, -1:
+   * empty) and whether one of them is `want`.
    */
+  private strings(buf: Buffer, e: number, p: number, want: Buffer | null): number {
+    this.listHas = false;
+    this.listLast = -1;
+    if (buf[p] === 0x5d) return p + 1;
+    for (;;) {
+      if (buf[p] !== Q) return -1;
+      const q = shortString(buf, p + 1, e, 1024);
+      if (q < 0 || (this.nbs > 0 && this.hasBackslash(p, q))) return -1;
+      if (want !== null && q - p - 1 === want.length && startsAt(buf, p + 1, q, want)) this.listHas = true;
+      this.listLast = p + 1;
+      this.listLastEnd = q;
+      p = q + 1;
+      if (buf[p] === 0x2c) p++;
+      else return buf[p] === 0x5d ? p + 1 : -1;
+    }
+  }
+
+  /** Past a JSON object of string lists (`{"k":["v",…],…}`, user.extra) whose `{` is at p - 1, holding no escape; -1 when it is not one. */
   private stringLists(buf: Buffer, e: number, p: number): number {
-    const start = p;
     if (buf[p] === 0x7d) return p + 1;
     for (;;) {
       if (buf[p] !== Q) return -1;
       const k = shortString(buf, p + 1, e, 256);
-      if (k < 0 || buf[k + 1] !== 0x3a || buf[k + 2] !== 0x5b) return -1;
-      p = k + 3;
-      if (buf[p] === 0x5d) p++;
-      else {
-        for (;;) {
-          if (buf[p] !== Q) return -1;
-          const q = shortString(buf, p + 1, e, 1024);
-          if (q < 0) return -1;
-          p = q + 1;
-          if (buf[p] === 0x2c) p++;
-          else if (buf[p] === 0x5d) {
-            p++;
-            break;
-          } else return -1;
-        }
-      }
+      if (k < 0 || buf[k + 1] !== 0x3a || buf[k + 2] !== 0x5b || (this.nbs > 0 && this.hasBackslash(p, k))) return -1;
+      p = this.strings(buf, e, k + 3, null);
+      if (p < 0) return -1;
       if (buf[p] === 0x2c) p++;
-      else if (buf[p] === 0x7d) break;
-      else return -1;
+      else return buf[p] === 0x7d ? p + 1 : -1;
     }
-    return this.nbs > 0 && this.hasBackslash(start, p) ? -1 : p + 1;
   }
 
   /** Is there a backslash in buf[a..b)? */
