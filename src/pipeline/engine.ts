@@ -48,7 +48,7 @@ const IGNORE = (): void => {};
 
 /**
  * A line held unread (LAZY): its auditID and stage, event time, place, and
- * byte length; `materializeLazy` (workers.ts) reads and decodes it when the
+ * byte length; `materialize` (workers.ts) reads and decodes it when the
  * stage judge lets it through.
  */
 export interface LazyRecord extends EventRecord {

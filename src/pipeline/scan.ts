@@ -105,7 +105,8 @@ export interface ScanSummary {
   state_evictions?: Record<string, { evicted: number; expired: number }>;
   /**
    * how the scan ran: lines the prefilter skipped (counted as raw events above) or why it was off,
-   * preliminary stages held unread (read only when their final stage never came), threads used
+   * preliminary stages held unread (read only when their final stage never came), nodes' requests read
+   * from their bytes, threads used
    */
   engine?: { prefilter: string; skipped_lines: number; lazy_lines?: number; node_lines?: number; workers: number };
   /** held preliminary stages that could not be read again when needed (the file changed, or the line is no valid event) */
