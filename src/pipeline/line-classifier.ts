@@ -163,8 +163,8 @@ function keyAt(buf: Buffer, at: number, e: number): boolean {
 const LEVELS = ['Metadata', 'Request', 'RequestResponse', 'None'];
 const LEVEL_BYTES = LEVELS.map((x) => Buffer.from(x));
 
-/** One of `names` (whose bytes are `bytes`) equal to buf[p..q), without allocating; else the bytes as a string. */
-function known(buf: Buffer, p: number, q: number, names: string[], bytes: Buffer[]): string {
+/** One of `names` (whose bytes are `bytes`) equal to buf[p..q), without allocating; else the bytes as a string (interned when an interner is given). */
+function known(buf: Buffer, p: number, q: number, names: string[], bytes: Buffer[], interner?: Interner): string {
   const n = q - p;
   for (let k = 0; k < names.length; k++) {
     const b = bytes[k]!;
@@ -173,20 +173,7 @@ function known(buf: Buffer, p: number, q: number, names: string[], bytes: Buffer
     while (i < n && buf[p + i] === b[i]) i++;
     if (i === n) return names[k]!;
   }
-  return buf.toString('utf8', p, q);
-}
-
-/** One of `names` equal to buf[p..q), else the interned string of those bytes. */
-function knownOr(buf: Buffer, p: number, q: number, names: string[], bytes: Buffer[], interner: Interner): string {
-  const n = q - p;
-  for (let k = 0; k < names.length; k++) {
-    const b = bytes[k]!;
-    if (b.length !== n || b[0] !== buf[p]) continue;
-    let i = 1;
-    while (i < n && buf[p + i] === b[i]) i++;
-    if (i === n) return names[k]!;
-  }
-  return interner.get(buf, p, q);
+  return interner ? interner.get(buf, p, q) : buf.toString('utf8', p, q);
 }
 
 /**
@@ -587,7 +574,7 @@ export class LineClassifier {
     p = this.strings(buf, e, p + 1 + P_IPS.length, null);
     if (p < 0) return false;
     const ip = this.listLast >= 0 ? buf.toString('utf8', this.listLast, this.listLastEnd) : undefined;
-    this.nodeVerb = knownOr(buf, vs, ve, VERBS, VERB_BYTES, this.names);
+    this.nodeVerb = known(buf, vs, ve, VERBS, VERB_BYTES, this.names);
     this.nodeUser = buf.toString('utf8', nodeAt + 1, ue);
     this.nodeGroups = groups;
     this.nodeIp = ip;
@@ -611,7 +598,7 @@ export class LineClassifier {
     const vs = verbAt + 8;
     const ve = shortString(buf, vs, e, 64);
     if (ve < 0 || this.hasBackslash(vs, ve)) return false;
-    this.verb = knownOr(buf, vs, ve, VERBS, VERB_BYTES, this.names);
+    this.verb = known(buf, vs, ve, VERBS, VERB_BYTES, this.names);
     this.resource = '';
     this.subresource = '';
     // `"stageTimestamp":"`
