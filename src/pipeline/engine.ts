@@ -38,6 +38,8 @@ export interface EngineOptions {
   decode?: PickOptions;
   /** null: parse every record (the unoptimised decoding, still usable in workers) */
   plan: PrefilterPlan | null;
+  /** bytes the searcher will read (all inputs), when known: how much effort its layout is worth */
+  searchBytes?: number;
   /** the stateful detectors will see the results (skipped lines then carry their event time) */
   detectors: boolean;
   /** observes every event, skipped lines through their heads (the plan must have been made with `coverage`) */
@@ -187,7 +189,7 @@ export class Engine {
 
   /** The searcher, made on first use from a sample of the input (which helps it choose rare fingerprints). */
   searcher(sample: Uint8Array): LiteralSearch {
-    if (!this.search) this.search = literalSearch(this.o.plan!.literals, sample);
+    if (!this.search) this.search = literalSearch(this.o.plan!.literals, sample, undefined, undefined, this.o.searchBytes);
     return this.search;
   }
 

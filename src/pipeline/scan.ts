@@ -283,7 +283,9 @@ async function readInputs(x: InputContext): Promise<void> {
     event: x.detectors ? (rec, matches) => judge.offer(rec, matches ?? NO, (rec as Partial<ReplayedRecord>).t) : (rec, matches) => judge.offer(rec, matches),
     reject: onReject,
   };
-  const engine = new Engine({ rules: o.rules, decode: o.decode, plan, detectors: x.detectors, coverage: x.coverage }, sink);
+  // how much the searcher will read sets how hard it plans its fingerprints (stdin and gzip: the compressed size, or unknown)
+  const searchBytes = o.inputs.every((f) => f.size !== undefined) ? o.inputs.reduce((n, f) => n + f.size!, 0) : undefined;
+  const engine = new Engine({ rules: o.rules, decode: o.decode, plan, detectors: x.detectors, coverage: x.coverage, searchBytes }, sink);
   let lastProgress = Date.now();
   const threads = Math.max(1, Math.floor(o.workers ?? 1));
   let pool: ParallelReader | null = null;
@@ -321,6 +323,7 @@ async function readInputs(x: InputContext): Promise<void> {
           engine,
           o.blockBytes,
           file.name,
+          searchBytes,
         );
         try {
           summary.bytes += await pool.scanFile(file);

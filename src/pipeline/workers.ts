@@ -185,7 +185,7 @@ export class ParallelReader {
 
   private readonly blockBytes: number;
 
-  constructor(private readonly x: ParallelContext, plan: PrefilterPlan, readers: number, private readonly engine: Engine, blockBytes = BLOCK, sampleFile?: string) {
+  constructor(private readonly x: ParallelContext, plan: PrefilterPlan, readers: number, private readonly engine: Engine, blockBytes = BLOCK, sampleFile?: string, searchBytes?: number) {
     this.blockBytes = Math.max(4096, blockBytes);
     this.ctl = new Int32Array(new SharedArrayBuffer(4 * 4 * 256));
     // the searcher's fingerprints, chosen once from a sample of the first file, for every thread
@@ -199,7 +199,7 @@ export class ParallelReader {
         closeSync(fd);
       }
     }
-    const layout = searchLayout(plan.literals, sample);
+    const layout = searchLayout(plan.literals, sample, { bytes: searchBytes });
     const init = { plan, decode: x.decode, detectors: x.detectors, keep: x.keep, ctl: this.ctl.buffer, window: WINDOW, layout, coverageGapMs: x.coverage?.gapMs };
     this.reader = new BlockReader({ plan, decode: x.decode, detectors: x.detectors, keep: x.keep, layout, coverage: x.coverage ? new CoverageCollector({ gapMs: x.coverage.gapMs }) : undefined });
     for (let i = 0; i < readers - 1; i++) {
