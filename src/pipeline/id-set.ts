@@ -81,6 +81,15 @@ export class FifoIdSet {
     this.insert(this.scratch, 0, n, hashBytes(this.scratch, 0, n));
   }
 
+  /** Adds `id` unless it is a member (one encoding and lookup for both); false when it was one. */
+  addIfAbsent(id: string): boolean {
+    const n = this.encode(id);
+    const h = hashBytes(this.scratch, 0, n);
+    if (this.find(this.scratch, 0, n, h) >= 0) return false;
+    this.insert(this.scratch, 0, n, h);
+    return true;
+  }
+
   hasBytes(b: Uint8Array, start: number, end: number, h: number): boolean {
     return this.find(b, start, end - start, h) >= 0;
   }

@@ -177,32 +177,41 @@ function known(buf: Buffer, p: number, q: number, names: string[], bytes: Buffer
 }
 
 /**
- * The last string read by a head field, kept with its bytes: consecutive
- * lines often name the same resource, and comparing a few bytes costs less
- * than hashing them.
+ * Recent strings read by a head field, with their bytes, in a small
+ * direct-mapped table: a resource name is found again by comparing its few
+ * bytes at a slot picked from its length and three of them, cheaper than
+ * hashing them all (the interner's way, for what the table misses).
  */
-class LastString {
-  private bytes = new Uint8Array(64);
-  private len = -1;
-  private value = '';
+class RecentStrings {
+  private readonly bytes: Uint8Array[] = [];
+  private readonly values: string[] = [];
+
+  constructor() {
+    for (let i = 0; i < RECENT_SLOTS; i++) {
+      this.bytes.push(new Uint8Array(0));
+      this.values.push('');
+    }
+  }
 
   get(buf: Buffer, p: number, q: number, interner: Interner): string {
     const n = q - p;
-    if (n === this.len) {
-      const b = this.bytes;
+    if (n === 0) return '';
+    const slot = (n * 7 + buf[p]! * 3 + buf[q - 1]! * 5 + buf[p + (n >> 1)]!) & (RECENT_SLOTS - 1);
+    const b = this.bytes[slot]!;
+    if (b.length === n) {
       let i = 0;
       while (i < n && buf[p + i] === b[i]) i++;
-      if (i === n) return this.value;
+      if (i === n) return this.values[slot]!;
     }
     const v = interner.get(buf, p, q);
-    if (n <= this.bytes.length) {
-      for (let i = 0; i < n; i++) this.bytes[i] = buf[p + i]!;
-      this.len = n;
-      this.value = v;
+    if (n <= 64) {
+      this.bytes[slot] = Uint8Array.from(buf.subarray(p, q));
+      this.values[slot] = v;
     }
     return v;
   }
 }
+const RECENT_SLOTS = 64;
 
 function levelAt(buf: Buffer, p: number, q: number): string {
   return known(buf, p, q, LEVELS, LEVEL_BYTES);
@@ -309,7 +318,7 @@ export class LineClassifier {
   private readonly secKey = new Uint8Array(19);
   private secValue = NaN;
   private readonly names = new Interner();
-  private readonly lastResource = new LastString();
+  private readonly recentResources = new RecentStrings();
   private levelStart = 0;
   private levelEnd = 0;
 
@@ -623,7 +632,7 @@ export class LineClassifier {
       let q = v;
       while (q < e && buf[q] !== Q) q++;
       if (q >= e || (this.nbs > 0 && this.hasBackslash(start, q))) return false;
-      this.resource = this.lastResource.get(buf, v, q, this.names);
+      this.resource = this.recentResources.get(buf, v, q, this.names);
       i = q + 1;
     }
     if (subAt < 0) return true;

@@ -78,11 +78,10 @@ export class StageJudge<M> {
     const stage = rec.event.stage;
     if (matches === null) return this.offerNone(id, stage);
     if (stage === undefined || isFinalStage(stage)) {
-      if (this.finals.has(id)) {
+      if (!this.finals.addIfAbsent(id)) {
         this.duplicates++;
         return;
       }
-      this.rememberFinal(id);
       this.unhold(id);
       if (matches !== null) this.opts.judge(rec, matches);
       return;
@@ -108,11 +107,10 @@ export class StageJudge<M> {
   offerNone(id: string | undefined, stage: string | undefined): void {
     if (typeof id !== 'string' || id === '') return;
     if (stage === undefined || isFinalStage(stage)) {
-      if (this.finals.has(id)) {
+      if (!this.finals.addIfAbsent(id)) {
         this.duplicates++;
         return;
       }
-      this.rememberFinal(id);
       if (this.pending.size > 0) this.unhold(id);
       return;
     }
@@ -145,7 +143,7 @@ export class StageJudge<M> {
   }
 
   private rememberFinal(id: string): void {
-    if (!this.finals.has(id)) this.finals.add(id);
+    this.finals.addIfAbsent(id);
   }
 
   /**
