@@ -68,26 +68,29 @@ interface Row {
   same_alerts?: boolean;
 }
 
-function timed(cmd: string, args: string[], stdoutTo?: string): { seconds: number; rssMb?: number; stdout: string } {
+function timed(cmd: string, args: string[], stdoutTo?: string): { seconds: number; rssMb?: number; cpuSeconds?: number; stdout: string } {
   const runs = Number(a.runs);
   let best = Infinity;
   let rss: number | undefined;
+  let cpu: number | undefined;
   let stdout = '';
   for (let i = 0; i < runs; i++) {
-    const wrapped = haveTime ? ['/usr/bin/time', ['-f', '%M', cmd, ...args]] as const : [cmd, args] as const;
+    const wrapped = haveTime ? ['/usr/bin/time', ['-f', '%M %U %S', cmd, ...args]] as const : [cmd, args] as const;
     const t0 = process.hrtime.bigint();
     const r = spawnSync(wrapped[0], [...wrapped[1]], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     if (r.status !== 0 && !(cmd === 'grep' && r.status === 1)) throw new Error(`${cmd} failed: ${r.stderr}`);
     if (s < best) best = s;
     if (haveTime) {
-      const last = r.stderr.trim().split('\n').pop()!;
-      rss = Math.round(Number(last) / 1024);
+      const [kb, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+      rss = Math.round(kb! / 1024);
+      // CPU time (user + system, all threads): less disturbed than wall time by a busy host
+      if (cpu === undefined || user! + sys! < cpu) cpu = user! + sys!;
     }
     stdout = r.stdout;
   }
   if (stdoutTo) writeFileSync(stdoutTo, stdout);
-  return { seconds: best, rssMb: rss, stdout };
+  return { seconds: best, rssMb: rss, cpuSeconds: cpu, stdout };
 }
 
 const rows: Row[] = [];
@@ -105,8 +108,16 @@ const modes = [
   { key: 'stateless', label: '--no-detectors', args: ['--no-detectors'] },
   { key: 'stateful', label: 'detectors on', args: ['--state', 'none'] },
 ];
-/** extra time the coverage report takes, percent of the scan without it (one thread) */
-const coverageCost: Record<string, { percent: number; with_seconds: number[]; without_seconds: number[] }> = {};
+/**
+ * extra time the coverage report takes, percent of the scan without it (one thread): best wall time
+ * of each, best CPU time of each, and the median over alternated pairs of each pair's CPU difference
+ */
+const coverageCost: Record<string, { percent: number; cpu_percent?: number; median_pair_cpu_percent?: number; with_seconds: number[]; without_seconds: number[]; with_cpu_seconds?: number[]; without_cpu_seconds?: number[] }> = {};
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const pct = (x: number, base: number): number => +(((x - base) / base) * 100).toFixed(1);
 for (const m of modes) {
   const one = join(a.out!, `alerts-${m.key}.ndjson`);
   row(`tokenwatch scan ${m.label} (1 thread)`, timed(process.execPath, [CLI, 'scan', ...m.args, '--workers', '1', '--quiet', '--format', 'ndjson', log], one), { alerts: count(one), threads: 1 });
@@ -120,17 +131,32 @@ for (const m of modes) {
   const scanArgs = [CLI, 'scan', ...m.args, '--workers', '1', '--quiet', '--format', 'ndjson', log];
   const onRuns: number[] = [];
   const offRuns: number[] = [];
+  const onCpu: number[] = [];
+  const offCpu: number[] = [];
   let off: { seconds: number; rssMb?: number } = { seconds: Infinity };
   for (let i = 0; i < Math.max(1, Number(a['coverage-pairs'])); i++) {
-    onRuns.push(timed(process.execPath, scanArgs).seconds);
+    const w = timed(process.execPath, scanArgs);
+    onRuns.push(w.seconds);
     const t = timed(process.execPath, [...scanArgs.slice(0, 2), '--no-coverage', ...scanArgs.slice(2)], plain);
     offRuns.push(t.seconds);
+    if (w.cpuSeconds !== undefined && t.cpuSeconds !== undefined) {
+      onCpu.push(w.cpuSeconds);
+      offCpu.push(t.cpuSeconds);
+    }
     if (t.seconds < off.seconds) off = t;
   }
   row(`tokenwatch scan ${m.label} --no-coverage (1 thread)`, off, { alerts: count(plain), threads: 1, same_alerts: readFileSync(plain, 'utf8') === readFileSync(one, 'utf8') });
   const on = Math.min(...onRuns, rows.find((r) => r.name === `tokenwatch scan ${m.label} (1 thread)`)!.seconds);
   const best = Math.min(...offRuns);
-  coverageCost[m.key] = { percent: +(((on - best) / best) * 100).toFixed(1), with_seconds: onRuns, without_seconds: offRuns };
+  coverageCost[m.key] = { percent: pct(on, best), with_seconds: onRuns, without_seconds: offRuns };
+  if (onCpu.length > 0) {
+    Object.assign(coverageCost[m.key]!, {
+      cpu_percent: pct(Math.min(...onCpu), Math.min(...offCpu)),
+      median_pair_cpu_percent: +median(onCpu.map((x, i) => pct(x, offCpu[i]!))).toFixed(1),
+      with_cpu_seconds: onCpu,
+      without_cpu_seconds: offCpu,
+    });
+  }
   if (a.reference) {
     const ref = join(a.out!, `alerts-${m.key}-reference.ndjson`);
     row(`tokenwatch scan ${m.label} --no-prefilter`, timed(process.execPath, [CLI, 'scan', ...m.args, '--no-prefilter', '--workers', '1', '--quiet', '--format', 'ndjson', log], ref), { alerts: count(ref), threads: 1, same_alerts: readFileSync(ref, 'utf8') === readFileSync(one, 'utf8') });
@@ -183,7 +209,12 @@ process.stdout.write(`\n${events.toLocaleString('en-US')} events, ${(bytes / 1e6
 process.stdout.write(`load average before the runs: ${result.machine.load_average.join(' ')} (${result.machine.cpus} cores)\n\n`);
 process.stdout.write(`${pad('run', 50)}${pad('seconds', 10)}${pad('events/s', 12)}${pad('MB/s', 8)}${pad('× grep', 8)}${pad('RSS MB', 8)}alerts\n`);
 for (const r of rows) process.stdout.write(`${pad(r.name, 50)}${pad(String(r.seconds), 10)}${pad(r.events_per_s.toLocaleString('en-US'), 12)}${pad(String(r.mb_per_s), 8)}${pad(String(r.ratio_to_grep), 8)}${pad(String(r.peak_rss_mb ?? '-'), 8)}${r.alerts ?? ''}${r.same_alerts === false ? '  ALERTS DIFFER' : r.same_alerts ? '  (same alerts)' : ''}\n`);
-process.stdout.write(`\ncoverage report, extra time on one thread (best of ${Math.max(1, Number(a['coverage-pairs']))} alternated runs each): ${Object.entries(coverageCost).map(([k, v]) => `${k} ${v.percent >= 0 ? '+' : ''}${v.percent}%`).join(', ')}\n`);
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x}%`;
+process.stdout.write(
+  `\ncoverage report, extra time on one thread (${Math.max(1, Number(a['coverage-pairs']))} alternated pairs; best wall / best CPU / median pair CPU): ${Object.entries(coverageCost)
+    .map(([k, v]) => `${k} ${signed(v.percent)}${v.cpu_percent !== undefined ? ` / ${signed(v.cpu_percent)} / ${signed(v.median_pair_cpu_percent!)}` : ''}`)
+    .join(', ')}\n`,
+);
 process.stdout.write(`two one-thread scans at once did ${twoScansSpeedup}× the work of one in the same time (the most two threads can give here)\n`);
 process.stdout.write(`\ndetector precision against ground truth: ${precision.toFixed(3)}\n`);
 for (const [id, s] of Object.entries(scores)) process.stdout.write(`  ${pad(id, 26)} ${s.true_positive}/${s.alerts} alerts on attacks${s.false_positive.length ? `; not attacks: ${s.false_positive.slice(0, 3).join(' | ')}` : ''}\n`);

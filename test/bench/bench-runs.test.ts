@@ -31,13 +31,22 @@ test('the bench runs on 5,000 events and writes results.json with its rows', () 
   assert.ok(speedup > 0 && speedup < 4, String(speedup));
   assert.match(r.stdout, /two one-thread scans at once did [\d.]+× the work of one/);
   // the coverage report's cost, measured against the same scan without it
-  const cost = (JSON.parse(readFileSync(file, 'utf8')) as { coverage_cost_percent: Record<string, { percent: number; with_seconds: number[]; without_seconds: number[] }> }).coverage_cost_percent;
+  type Cost = { percent: number; cpu_percent?: number; median_pair_cpu_percent?: number; with_seconds: number[]; without_seconds: number[]; with_cpu_seconds?: number[]; without_cpu_seconds?: number[] };
+  const cost = (JSON.parse(readFileSync(file, 'utf8')) as { coverage_cost_percent: Record<string, Cost> }).coverage_cost_percent;
   assert.deepEqual(Object.keys(cost).sort(), ['stateful', 'stateless']);
+  const timeTool = existsSync('/usr/bin/time');
   for (const c of Object.values(cost)) {
     // alternated pairs: three runs with the report and three without, the best of each compared
     assert.equal(c.with_seconds.length, 3);
     assert.equal(c.without_seconds.length, 3);
     assert.ok(Number.isFinite(c.percent));
+    if (!timeTool) continue;
+    // and their CPU times (from /usr/bin/time): best against best, and the median of the pairs' own differences
+    assert.equal(c.with_cpu_seconds!.length, 3);
+    assert.ok(c.with_cpu_seconds!.every((x) => x > 0) && c.without_cpu_seconds!.every((x) => x > 0));
+    const pairs = c.with_cpu_seconds!.map((x, i) => +(((x - c.without_cpu_seconds![i]!) / c.without_cpu_seconds![i]!) * 100).toFixed(1)).sort((x, y) => x - y);
+    assert.equal(c.median_pair_cpu_percent, pairs[1]);
+    assert.ok(Number.isFinite(c.cpu_percent));
   }
-  assert.match(r.stdout, /coverage report, extra time on one thread \(best of 3 alternated runs each\): stateless [+-]/);
+  assert.match(r.stdout, timeTool ? /coverage report, extra time on one thread \(3 alternated pairs; best wall \/ best CPU \/ median pair CPU\): stateless [+-][\d.]+% \/ [+-][\d.]+% \/ [+-][\d.]+%/ : /coverage report, extra time on one thread \(3 alternated pairs; best wall \/ best CPU \/ median pair CPU\): stateless [+-]/);
 });
