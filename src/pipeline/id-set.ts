@@ -98,6 +98,13 @@ export class FifoIdSet {
     this.insert(b, start, end - start, h);
   }
 
+  /** addIfAbsent for an ASCII id given as bytes and their hashBytes. */
+  addBytesIfAbsent(b: Uint8Array, start: number, end: number, h: number): boolean {
+    if (this.find(b, start, end - start, h) >= 0) return false;
+    this.insert(b, start, end - start, h);
+    return true;
+  }
+
   /** Table cell of the member equal to b[start..start+n), or -1. */
   private find(b: Uint8Array, start: number, n: number, h: number): number {
     const t = this.table;

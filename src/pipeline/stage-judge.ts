@@ -153,11 +153,11 @@ export class StageJudge<M> {
    */
   offerNoneBytes(b: Uint8Array, start: number, end: number, hash: number, stage: string | undefined): void {
     if (end === start) return;
-    if (this.finals.hasBytes(b, start, end, hash)) {
+    // a final stage is remembered with the same lookup that finds it a duplicate
+    if (stage === undefined || isFinalStage(stage) ? !this.finals.addBytesIfAbsent(b, start, end, hash) : this.finals.hasBytes(b, start, end, hash)) {
       this.duplicates++;
       return;
     }
-    if (stage === undefined || isFinalStage(stage)) this.finals.addBytes(b, start, end, hash);
     if (this.pending.size > 0) this.unhold(latin1(b, start, end));
   }
 
