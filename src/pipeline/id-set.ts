@@ -70,9 +70,10 @@ export class FifoIdSet {
     return n;
   }
 
-  has(id: string): boolean {
+  /** `h`: the id's hashId when the caller has it (it equals hashBytes of the stored form). */
+  has(id: string, h?: number): boolean {
     const n = this.encode(id);
-    return this.find(this.scratch, 0, n, hashBytes(this.scratch, 0, n)) >= 0;
+    return this.find(this.scratch, 0, n, h ?? hashBytes(this.scratch, 0, n)) >= 0;
   }
 
   /** Adds a member that is not in the set (check with has first); evicts the oldest beyond the capacity. */
@@ -82,9 +83,9 @@ export class FifoIdSet {
   }
 
   /** Adds `id` unless it is a member (one encoding and lookup for both); false when it was one. */
-  addIfAbsent(id: string): boolean {
+  addIfAbsent(id: string, hash?: number): boolean {
     const n = this.encode(id);
-    const h = hashBytes(this.scratch, 0, n);
+    const h = hash ?? hashBytes(this.scratch, 0, n);
     if (this.find(this.scratch, 0, n, h) >= 0) return false;
     this.insert(this.scratch, 0, n, h);
     return true;

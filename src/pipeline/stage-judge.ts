@@ -8,6 +8,7 @@
  */
 import { eventTime } from '../event/time.js';
 import { isFinalStage, type EventRecord } from '../event/types.js';
+import { HeldIndex, hashId } from './held-index.js';
 import { FifoIdSet } from './id-set.js';
 
 function latin1(b: Uint8Array, start: number, end: number): string {
@@ -28,6 +29,8 @@ export interface StageJudgeOptions<M> {
 
 interface Held<M> {
   id: string;
+  /** hashId(id) */
+  hash: number;
   rec: EventRecord;
   matches: M;
   t: number;
@@ -39,9 +42,10 @@ export class StageJudge<M> {
   /**
    * Held matches by auditID, and the same in a list oldest first. (A Map's
    * insertion order would do, but finding its first entry walks over the holes
-   * deletions leave, which on a long log costs more than everything else.)
+   * deletions leave, which on a long log costs more than everything else; and
+   * a Map would hash each id again.)
    */
-  private readonly pending = new Map<string, Held<M>>();
+  private readonly pending = new HeldIndex<Held<M>>();
   private head: Held<M> | null = null;
   private tail: Held<M> | null = null;
   /**
@@ -77,26 +81,27 @@ export class StageJudge<M> {
     }
     const stage = rec.event.stage;
     if (matches === null) return this.offerNone(id, stage);
+    const hash = hashId(id);
     if (stage === undefined || isFinalStage(stage)) {
-      if (!this.finals.addIfAbsent(id)) {
+      if (!this.finals.addIfAbsent(id, hash)) {
         this.duplicates++;
         return;
       }
-      this.unhold(id);
+      this.unhold(id, hash);
       if (matches !== null) this.opts.judge(rec, matches);
       return;
     }
-    if (this.finals.has(id)) {
+    if (this.finals.has(id, hash)) {
       this.duplicates++;
       return;
     }
     const time = t ?? eventTime(rec.event);
-    this.unhold(id);
-    const h: Held<M> = { id, rec, matches, t: time, prev: this.tail, next: null };
+    this.unhold(id, hash);
+    const h: Held<M> = { id, hash, rec, matches, t: time, prev: this.tail, next: null };
     if (this.tail) this.tail.next = h;
     else this.head = h;
     this.tail = h;
-    this.pending.set(id, h);
+    this.pending.add(id, hash, h);
     this.expire(time);
   }
 
@@ -106,26 +111,26 @@ export class StageJudge<M> {
    */
   offerNone(id: string | undefined, stage: string | undefined): void {
     if (typeof id !== 'string' || id === '') return;
+    const hash = hashId(id);
     if (stage === undefined || isFinalStage(stage)) {
-      if (!this.finals.addIfAbsent(id)) {
+      if (!this.finals.addIfAbsent(id, hash)) {
         this.duplicates++;
         return;
       }
-      if (this.pending.size > 0) this.unhold(id);
+      if (this.pending.size > 0) this.unhold(id, hash);
       return;
     }
-    if (this.finals.has(id)) {
+    if (this.finals.has(id, hash)) {
       this.duplicates++;
       return;
     }
     // a later preliminary stage that no longer matches replaces an earlier one
-    if (this.pending.size > 0) this.unhold(id);
+    if (this.pending.size > 0) this.unhold(id, hash);
   }
 
-  private unhold(id: string): void {
-    const h = this.pending.get(id);
+  private unhold(id: string, hash: number): void {
+    const h = this.pending.delete(id, hash);
     if (!h) return;
-    this.pending.delete(id);
     if (h.prev) h.prev.next = h.next;
     else this.head = h.next;
     if (h.next) h.next.prev = h.prev;
@@ -138,13 +143,10 @@ export class StageJudge<M> {
   }
 
   /** auditIDs still waiting, for a prefilter that must not skip their final stage. */
-  heldIds(): IterableIterator<string> {
-    return this.pending.keys();
+  *heldIds(): IterableIterator<string> {
+    for (let h = this.head; h; h = h.next) yield h.id;
   }
 
-  private rememberFinal(id: string): void {
-    this.finals.addIfAbsent(id);
-  }
 
   /**
    * offerNone for an ASCII auditID given as bytes b[start..end) with its hash
@@ -158,7 +160,8 @@ export class StageJudge<M> {
       this.duplicates++;
       return;
     }
-    if (this.pending.size > 0) this.unhold(latin1(b, start, end));
+    // (an ASCII id's hashId is the hash of its bytes)
+    if (this.pending.size > 0) this.unhold(latin1(b, start, end), hash);
   }
 
   private expire(now: number): void {
@@ -174,8 +177,8 @@ export class StageJudge<M> {
 
   private release(early: boolean): void {
     const h = this.head!;
-    this.unhold(h.id);
-    this.rememberFinal(h.id);
+    this.unhold(h.id, h.hash);
+    this.finals.addIfAbsent(h.id, h.hash);
     if (early) this.evicted++;
     this.opts.judge(h.rec, h.matches);
   }
