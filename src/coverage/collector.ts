@@ -14,7 +14,7 @@
 import { parseTime } from '../event/time.js';
 import type { AuditEvent, EventRecord } from '../event/types.js';
 import { CREDENTIAL_ID, NODE_NAME, POD_NAME } from './needs.js';
-import { DEFAULT_GAP_MS, EventClass, hasSecretData, LEVEL_NAMES, STAGE_NAMES, K_SECRET, K_TOKEN_REQUEST, K_TOKEN_REVIEW, SourceObservation, type CredentialSighting } from './observation.js';
+import { CLASS_SLOTS, DEFAULT_GAP_MS, EventClass, hasSecretData, LEVEL_NAMES, STAGE_NAMES, K_SECRET, K_TOKEN_REQUEST, K_TOKEN_REVIEW, SourceObservation, type CredentialSighting } from './observation.js';
 import { buildReport, type CoverageReport, type CoverageSubject } from './report.js';
 import { mergeSource, snapshotSource, type CoverageSnapshot } from './snapshot.js';
 
@@ -31,8 +31,6 @@ const MINUTES_PER_DAY = 1440;
 /** Every event of a class is inspected in full up to this many, then one in INSPECT_EVERY at random. */
 export const INSPECT_FIRST = 64;
 export const INSPECT_EVERY = 32;
-/** classes remembered per source for the lookup without maps */
-const RECENT = 8;
 /** For lines the scan does not parse, one in this many after the first (parsing is what the prefilter saves). */
 export const SKIPPED_EVERY = 1024;
 
@@ -354,27 +352,19 @@ export class CoverageCollector {
   }
 
   /**
-   * The class: the source's last one, else one of its few most recent: the
-   * strings of a parsed event are new each time, and comparing short strings
-   * is cheaper than hashing them into three maps.
+   * The class: the source's last one, else the one in its cache slot (picked
+   * from the names' lengths and two characters): the strings of a parsed
+   * event are new each time, and comparing short strings is cheaper than
+   * hashing them into three maps (classFor, when the slot holds another).
    */
   private recentClass(so: SourceObservation, verb: string, resource: string, subresource: string): EventClass {
     let c = so.lastClass;
     if (c !== null && c.verb === verb && c.resource === resource && c.subresource === subresource) return c;
-    c = null;
-    const r = so.recent;
-    for (let i = 0; i < r.length && c === null; i++) {
-      const x = r[i]!;
-      if (x.verb === verb && x.resource === resource && x.subresource === subresource) c = x;
-    }
-    if (c === null) {
-      c = this.classFor(so, verb, resource, subresource);
-      if (r.length < RECENT) r.push(c);
-      else {
-        r[so.recentAt] = c;
-        so.recentAt = (so.recentAt + 1) % RECENT;
-      }
-    }
+    const rl = resource.length;
+    const slot = (verb.length * 7 + rl * 5 + subresource.length * 3 + (rl > 0 ? resource.charCodeAt(rl - 1) + resource.charCodeAt(rl >> 1) * 3 : 0)) & (CLASS_SLOTS - 1);
+    const hit = so.classCache[slot];
+    if (hit !== undefined && hit.verb === verb && hit.resource === resource && hit.subresource === subresource) c = hit;
+    else so.classCache[slot] = c = this.classFor(so, verb, resource, subresource);
     so.lastClass = c;
     return c;
   }

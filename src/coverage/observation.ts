@@ -3,6 +3,9 @@
  * (verb × resource × subresource). Plain counters and capped sets; the
  * collector fills them, the report reads them.
  */
+/** slots of SourceObservation.classCache (a power of two) */
+export const CLASS_SLOTS = 128;
+
 export const DEFAULT_GAP_MS = 15 * 60_000;
 
 // Presence bits of fields every rule may read. `mask` of a class ORs them over its events.
@@ -162,9 +165,8 @@ export class SourceObservation {
   lastDay = NaN;
   lastDayBits: Uint8Array | null = null;
   lastClass: EventClass | null = null;
-  /** the most recently looked-up classes (a ring), see CoverageCollector.recentClass */
-  readonly recent: EventClass[] = [];
-  recentAt = 0;
+  /** classes by a cheap hash of their names (direct-mapped), see CoverageCollector.recentClass */
+  readonly classCache: (EventClass | undefined)[] = new Array<EventClass | undefined>(CLASS_SLOTS).fill(undefined);
 
   constructor(
     readonly key: string,
