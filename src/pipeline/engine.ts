@@ -9,6 +9,7 @@
  * why that is exact); everything else goes through the same decoding as the
  * unoptimised path.
  */
+import { readSync } from 'node:fs';
 import type { CoverageCollector } from '../coverage/collector.js';
 import { parseTime } from '../event/time.js';
 import type { EventRecord, Place, Rejection } from '../event/types.js';
@@ -134,6 +135,8 @@ function isoSeconds(s: string): boolean {
 }
 
 const SKIP_SOURCE_FORMAT = 'raw';
+/** bytes read at a time by readFile: the stream's chunk size (sources/inputs.ts), so lines are cut in the same places */
+const READ_CHUNK = 1 << 20;
 
 export class Engine {
   readonly counters: DecodeCounters = newCounters();
@@ -200,6 +203,43 @@ export class Engine {
     const input = s.input(buf.length);
     input.set(buf);
     this.classifier.setLazyBlock(start, input, (from, to) => s.runRange(from, to), (from, to) => s.backslashes(from, to));
+  }
+
+  /**
+   * Reads a plain regular file from `from` to its end straight into the
+   * searcher's memory, a chunk at a time (chunks end where the stream's would),
+   * and pushes each to `splitter`: the bytes are neither copied nor read into a
+   * JavaScript buffer, which this machine's kernel fills four to seven times
+   * slower than WebAssembly memory (`read` of 1.17 GB: 0.6 to 0.8 s against
+   * 0.13 s). Returns the bytes read; read errors are thrown. Needs a plan.
+   */
+  readFile(fd: number, splitter: RecordSplitter, from = 0, onChunk?: (end: number) => void): number {
+    if (!this.search) {
+      const sample = Buffer.alloc(1 << 18);
+      this.searcher(sample.subarray(0, readSync(fd, sample, 0, sample.length, from)));
+    }
+    const s = this.search!;
+    let pos = from;
+    for (;;) {
+      const want = (Math.floor(pos / READ_CHUNK) + 1) * READ_CHUNK - pos;
+      let input = s.input(want);
+      let got = 0;
+      while (got < want) {
+        const n = readSync(fd, input, got, want - got, pos + got);
+        if (n <= 0) break;
+        got += n;
+      }
+      if (got === 0) break;
+      // a short read is the end: what follows it in the memory must not look like more input
+      if (got < want) input = s.input(got);
+      const chunk = Buffer.from(input.buffer, input.byteOffset, got);
+      this.classifier!.setLazyBlock(pos, chunk, (a, b) => s.runRange(a, b), (a, b) => s.backslashes(a, b));
+      splitter.push(chunk);
+      pos += got;
+      onChunk?.(pos);
+      if (got < want) break;
+    }
+    return pos - from;
   }
 
   /**

@@ -4,7 +4,7 @@
  * streamed; memory is bounded by the stage judge and the grouper, not by the
  * input's size.
  */
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Alert, RuleRef } from '../alerts/alert.js';
 import { formatDuration } from '../alerts/context.js';
@@ -332,6 +332,18 @@ async function readInputs(x: InputContext): Promise<void> {
         }
         continue;
       }
+      // a plain regular file goes straight into the searcher's memory
+      if (engine.prefiltering && file.name !== '-' && isRegularFile(file.name)) {
+        const read = readInPlace(engine, file, (end) => {
+          if (o.onProgress && Date.now() - lastProgress > 500) {
+            lastProgress = Date.now();
+            o.onProgress({ file: file.name, fileIndex: fi, files: o.inputs.length, bytesRead: end, bytesTotal: file.size, events: engine.counters.events + counters.events, alerts: summary.alerts, elapsedMs: Date.now() - started });
+          }
+        });
+        if (read.error !== undefined) summary.input_errors.push({ file: file.name, reason: read.error });
+        summary.bytes += read.bytes;
+        if (read.done) continue;
+      }
       let opened;
       try {
         opened = await openInput(file, o.stdin, { reuseBuffer: true });
@@ -451,6 +463,37 @@ function errText(e: unknown): string {
 }
 
 /** Is this input a regular file on disk (not stdin, a pipe or a device)? */
+/**
+ * A plain (not gzip) regular file read by Engine.readFile. `done` false: it is
+ * gzip, and nothing was read (the stream path takes it).
+ */
+function readInPlace(engine: Engine, file: InputFile, onChunk: (end: number) => void): { done: boolean; bytes: number; error?: string } {
+  let fd: number;
+  try {
+    fd = openSync(file.name, 'r');
+  } catch (e) {
+    return { done: true, bytes: 0, error: errText(e) };
+  }
+  let splitter: RecordSplitter | null = null;
+  let read = 0;
+  try {
+    const head = Buffer.alloc(2);
+    if (readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) return { done: false, bytes: 0 };
+    splitter = engine.splitter(file.name, 0, 1, true);
+    read = engine.readFile(fd, splitter, 0, (end) => {
+      read = end;
+      onChunk(end);
+    });
+    splitter.end();
+    return { done: true, bytes: read };
+  } catch (e) {
+    splitter?.end();
+    return { done: true, bytes: read, error: `read failed after ${read} bytes: ${errText(e)}` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function isRegularFile(name: string): boolean {
   if (name === '-') return false;
   try {

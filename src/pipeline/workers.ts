@@ -27,7 +27,7 @@ import { decodeRecord, type PickOptions } from '../formats/picker.js';
 import { redactEvent } from '../event/redact.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
 import type { InputFile } from '../sources/inputs.js';
-import { BlockReader, FACT_ANNOTATIONS, FACT_EXTRA, FACT_WIDTH, OP_FACT, OP_OBJ, OP_REJECT, OP_SKIPPED, OP_TEXT, PIECE, STAGE_CODES, STAGE_NONE, type BlockResult } from './block.js';
+import { BlockReader, FACT_ANNOTATIONS, FACT_EXTRA, FACT_WIDTH, OP_FACT, OP_OBJ, OP_REJECT, OP_SKIPPED, OP_TEXT, STAGE_CODES, STAGE_NONE, type BlockResult } from './block.js';
 import type { Engine } from './engine.js';
 import { decodeInto, matchRules, matchRulesIn, sourceOf, type DecodeCounters } from './evaluate.js';
 import type { PrefilterPlan } from './line-classifier.js';
@@ -304,18 +304,7 @@ export class ParallelReader {
     const fd = openSync(file.name, 'r');
     try {
       const splitter = this.engine.splitter(file.name, start, line, true);
-      const size = file.size!;
-      let pos = start;
-      const buf = Buffer.alloc(PIECE);
-      while (pos < size) {
-        const want = Math.min(size, (Math.floor(pos / PIECE) + 1) * PIECE) - pos;
-        const n = readSync(fd, buf, 0, want, pos);
-        if (n <= 0) break;
-        const chunk = buf.subarray(0, n);
-        this.engine.searchBlock(chunk, pos);
-        splitter.push(chunk);
-        pos += n;
-      }
+      this.engine.readFile(fd, splitter, start);
       splitter.end();
     } finally {
       closeSync(fd);
