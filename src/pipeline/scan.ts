@@ -4,7 +4,7 @@
  * streamed; memory is bounded by the stage judge and the grouper, not by the
  * input's size.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Alert, RuleRef } from '../alerts/alert.js';
 import { formatDuration } from '../alerts/context.js';
@@ -15,7 +15,7 @@ import type { PickOptions } from '../formats/picker.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
 import { CorrelationEngine, type SigmaCorrelation, type SigmaFilter } from '../sigma/index.js';
 import { correlationAlert, correlationRef } from '../alerts/correlation-alert.js';
-import { openInput, type InputFile } from '../sources/inputs.js';
+import { gzipMagicAt, openInput, type InputFile } from '../sources/inputs.js';
 import { RecordSplitter } from '../sources/record-splitter.js';
 import { DetectorSet } from '../detectors/detector-set.js';
 import type { DetectorFinding } from '../detectors/types.js';
@@ -462,7 +462,6 @@ function errText(e: unknown): string {
   return err?.code ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(e);
 }
 
-/** Is this input a regular file on disk (not stdin, a pipe or a device)? */
 /**
  * A plain (not gzip) regular file read by Engine.readFile. `done` false: it is
  * gzip, and nothing was read (the stream path takes it).
@@ -477,8 +476,7 @@ function readInPlace(engine: Engine, file: InputFile, onChunk: (end: number) => 
   let splitter: RecordSplitter | null = null;
   let read = 0;
   try {
-    const head = Buffer.alloc(2);
-    if (readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) return { done: false, bytes: 0 };
+    if (gzipMagicAt(fd)) return { done: false, bytes: 0 };
     splitter = engine.splitter(file.name, 0, 1, true);
     read = engine.readFile(fd, splitter, 0, (end) => {
       read = end;
@@ -494,6 +492,7 @@ function readInPlace(engine: Engine, file: InputFile, onChunk: (end: number) => 
   }
 }
 
+/** Is this input a regular file on disk (not stdin, a pipe or a device)? */
 function isRegularFile(name: string): boolean {
   if (name === '-') return false;
   try {

@@ -26,7 +26,7 @@ import type { EventRecord, Place, Rejection, Source } from '../event/types.js';
 import { decodeRecord, type PickOptions } from '../formats/picker.js';
 import { redactEvent } from '../event/redact.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
-import type { InputFile } from '../sources/inputs.js';
+import { gzipMagicAt, type InputFile } from '../sources/inputs.js';
 import { BlockReader, FACT_ANNOTATIONS, FACT_EXTRA, FACT_WIDTH, OP_FACT, OP_OBJ, OP_REJECT, OP_SKIPPED, OP_TEXT, STAGE_CODES, STAGE_NONE, type BlockResult } from './block.js';
 import type { Engine } from './engine.js';
 import { decodeInto, matchRules, matchRulesIn, sourceOf, type DecodeCounters } from './evaluate.js';
@@ -75,10 +75,11 @@ export function parallelizable(file: InputFile, minBytes = MIN_PARALLEL_BYTES): 
     const st = statSync(file.name);
     if (!st.isFile()) return false;
     const fd = openSync(file.name, 'r');
-    const b = Buffer.alloc(2);
-    readSync(fd, b, 0, 2, 0);
-    closeSync(fd);
-    return !(b[0] === 0x1f && b[1] === 0x8b);
+    try {
+      return !gzipMagicAt(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return false;
   }

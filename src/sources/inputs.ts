@@ -3,7 +3,7 @@
  * in sorted order so runs are repeatable), gzip (by its magic bytes, whatever
  * the name) and `-` for standard input. Knows bytes and places, not formats.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -65,6 +65,12 @@ export interface OpenedInput {
 }
 
 const HIGH_WATER = 1 << 20;
+
+/** Does the file open at `fd` start with the gzip magic bytes? */
+export function gzipMagicAt(fd: number): boolean {
+  const b = Buffer.alloc(2);
+  return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
 
 export interface OpenOptions {
   /**
