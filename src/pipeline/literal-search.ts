@@ -503,17 +503,16 @@ function rateByWeights(t: Trigrams, m: Masks): number {
 function plan(lits: readonly SearchLiteral[], sample: Uint8Array | undefined, attempts: number): Plan[] {
   const t = trigramsOf(sample);
   const rater = t.weights ? null : new TrigramRater(t);
-  const rateOf = (t: Trigrams, m: Masks): number => (rater ? rater.rate(m) : rateByWeights(t, m));
+  const rate = (m: Masks): number => (rater ? rater.rate(m) : rateByWeights(t, m));
   const windows = lits.map((l) => {
     const ws: { fp: number; m: Masks; r: number }[] = [];
     for (let fp = 0; fp <= Math.max(0, l.text.length - 3); fp++) {
       const m = litMasks(l, fp);
-      ws.push({ fp, m, r: rateOf(t, m) });
+      ws.push({ fp, m, r: rate(m) });
     }
     ws.sort((a, b) => a.r - b.r || a.fp - b.fp);
     return ws.slice(0, MAX_WINDOWS);
   });
-  const rate = (m: Masks): number => rateOf(t, m);
   const byRate = lits.map((_, i) => i).sort((a, b) => windows[b]![0]!.r - windows[a]![0]!.r || a - b);
   const first = greedy(byRate, windows, rate);
   if (attempts <= 0) return first;
@@ -536,8 +535,9 @@ function plan(lits: readonly SearchLiteral[], sample: Uint8Array | undefined, at
 const MAX_WINDOWS = 4;
 
 /**
- * How many layouts `plan` tries (each a greedy placement improved by
- * `refine`, some 25 ms here) for a search of `bytes` (unknown: one). The
+ * How many layouts `plan` tries (the greedy placement, then random ones, each
+ * improved by `refine`: some 30 ms each here) for a search of `bytes`
+ * (unknown: one; none: the greedy placement alone). The
  * first saves some 0.3 µs per line on this machine and pays for itself after
  * about 100 MB; three more save another 0.15 µs, from about 600 MB.
  */
@@ -572,10 +572,11 @@ function greedy(order: number[], windows: { fp: number; m: Masks; r: number }[][
 }
 
 /**
- * rateOf for sampled trigrams, as bitsets: for each nibble slot (position ×
- * low/high) and value, the set of trigrams that have it; a mask's rate is
- * the weight of the intersection over slots of the union over its values.
- * Some twenty times faster, which lets `refine` try every move.
+ * The estimated candidates of a mask from sampled trigrams, as bitsets: for
+ * each nibble slot (position × low/high) and value, the set of trigrams that
+ * have it; a mask's rate is the weight of the intersection over slots of the
+ * union over its values (unions cached, since masks recur). Several times
+ * cheaper than testing every trigram, which lets `refine` try every move.
  */
 class TrigramRater {
   private readonly words: number;
@@ -647,11 +648,12 @@ function bucketCost(r: number, n: number): number {
 }
 
 /**
- * Improves a greedy layout by moving one literal at a time to the window and
- * bucket that lowers the estimated work most, until no move helps (or a few
- * rounds pass). The greedy placement commits early literals before it knows
- * the later ones; structural keys found on every line (auditID, verb, …)
- * then share buckets whose merged masks accept common trigrams.
+ * Improves a layout (the greedy one, or a random start) by moving one literal
+ * at a time to the window and bucket that lowers the estimated work most,
+ * until no move helps (at most eight rounds). The greedy placement commits
+ * early literals before it knows the later ones; structural keys found on
+ * every line (auditID, verb, …) then share buckets whose merged masks accept
+ * common trigrams. Returns the layout and its estimated work.
  */
 function refine(lits: readonly SearchLiteral[], windows: { fp: number; m: Masks; r: number }[][], start: Plan[], rate: (m: Masks) => number): { plans: Plan[]; cost: number } {
   const plans = start.slice();
