@@ -202,7 +202,12 @@ export class Engine {
     const s = this.searcher(buf);
     const input = s.input(buf.length);
     input.set(buf);
-    this.classifier.setLazyBlock(start, input, (from, to) => s.runRange(from, to), (from, to) => s.backslashes(from, to));
+    this.classifyFrom(s, start, input);
+  }
+
+  /** The classifier's next lines come from `bytes` (in the searcher's memory), at input offset `start`. */
+  private classifyFrom(s: LiteralSearch, start: number, bytes: Uint8Array): void {
+    this.classifier!.setLazyBlock(start, bytes, (from, to) => s.runRange(from, to), (from, to) => s.backslashes(from, to));
   }
 
   /**
@@ -233,7 +238,7 @@ export class Engine {
       // a short read is the end: what follows it in the memory must not look like more input
       if (got < want) input = s.input(got);
       const chunk = Buffer.from(input.buffer, input.byteOffset, got);
-      this.classifier!.setLazyBlock(pos, chunk, (a, b) => s.runRange(a, b), (a, b) => s.backslashes(a, b));
+      this.classifyFrom(s, pos, chunk);
       splitter.push(chunk);
       pos += got;
       onChunk?.(pos);

@@ -1,7 +1,7 @@
 /**
  * The stage judge's held requests by auditID: a hash table with open
  * addressing whose hash is the one the judge already computed for the id
- * (hashId, the same FNV-1a the remembered finals use), so an id is hashed
+ * (id-set.ts hashId, the same FNV-1a the remembered finals use), so an id is hashed
  * once per event instead of once more by a Map. Held requests come and go
  * at the rate of preliminary stages (a third of a log's lines): deleted
  * cells are marked, and the table is rebuilt when they pile up.
@@ -10,32 +10,6 @@
 const EMPTY = 0;
 const LIVE = 1;
 const DELETED = 2;
-
-/**
- * FNV-1a of an id as FifoIdSet stores it: its characters as bytes when all are
- * ASCII (so it equals hashBytes of the line's bytes), else 0xFF and its UTF-16
- * units.
- */
-export function hashId(id: string): number {
-  let h = 0x811c9dc5;
-  const n = id.length;
-  for (let i = 0; i < n; i++) {
-    const c = id.charCodeAt(i);
-    if (c >= 0x80) return hashWide(id);
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  return h | 0;
-}
-
-function hashWide(id: string): number {
-  let h = Math.imul(0x811c9dc5 ^ 0xff, 0x01000193);
-  for (let i = 0; i < id.length; i++) {
-    const u = id.charCodeAt(i);
-    h = Math.imul(h ^ (u >> 8), 0x01000193);
-    h = Math.imul(h ^ (u & 0xff), 0x01000193);
-  }
-  return h | 0;
-}
 
 export class HeldIndex<V> {
   private keys: string[];

@@ -16,6 +16,32 @@ export function hashBytes(b: Uint8Array, start: number, end: number): number {
   return h | 0;
 }
 
+/**
+ * FNV-1a of an id as FifoIdSet stores it: its characters as bytes when all are
+ * ASCII (so it equals hashBytes of the line's bytes), else 0xFF and its UTF-16
+ * units.
+ */
+export function hashId(id: string): number {
+  let h = 0x811c9dc5;
+  const n = id.length;
+  for (let i = 0; i < n; i++) {
+    const c = id.charCodeAt(i);
+    if (c >= 0x80) return hashWide(id);
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h | 0;
+}
+
+function hashWide(id: string): number {
+  let h = Math.imul(0x811c9dc5 ^ 0xff, 0x01000193);
+  for (let i = 0; i < id.length; i++) {
+    const u = id.charCodeAt(i);
+    h = Math.imul(h ^ (u >> 8), 0x01000193);
+    h = Math.imul(h ^ (u & 0xff), 0x01000193);
+  }
+  return h | 0;
+}
+
 const EMPTY = -1;
 
 export class FifoIdSet {

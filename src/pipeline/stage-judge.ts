@@ -8,8 +8,8 @@
  */
 import { eventTime } from '../event/time.js';
 import { isFinalStage, type EventRecord } from '../event/types.js';
-import { HeldIndex, hashId } from './held-index.js';
-import { FifoIdSet } from './id-set.js';
+import { HeldIndex } from './held-index.js';
+import { FifoIdSet, hashId } from './id-set.js';
 
 function latin1(b: Uint8Array, start: number, end: number): string {
   let s = '';
@@ -88,7 +88,7 @@ export class StageJudge<M> {
         return;
       }
       this.unhold(id, hash);
-      if (matches !== null) this.opts.judge(rec, matches);
+      this.opts.judge(rec, matches);
       return;
     }
     if (this.finals.has(id, hash)) {

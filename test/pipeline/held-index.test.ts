@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeldIndex, hashId } from '../../src/pipeline/held-index.js';
-import { FifoIdSet, hashBytes } from '../../src/pipeline/id-set.js';
+import { HeldIndex } from '../../src/pipeline/held-index.js';
+import { FifoIdSet, hashBytes, hashId } from '../../src/pipeline/id-set.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
