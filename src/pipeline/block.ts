@@ -267,7 +267,7 @@ export class BlockReader {
     }
     const buf = Buffer.from(input.buffer, input.byteOffset, len);
     const search = this.search;
-    this.classifier.setLazyBlock(start, input, (from, to) => search.runRange(from, to), (from, to) => search.backslashes(from, to));
+    this.classifier.setLazyBlock(start, input, (from, to) => search.runRange(from, to), (from, to) => search.backslashes(from, to), this.o.plan.coverage ? (search.heads?.() ?? undefined) : undefined);
     const splitter = this.splitter(t.name, start, out);
     // pieces cut where the stream's chunks would end
     let p = start;

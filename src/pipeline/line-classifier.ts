@@ -5,7 +5,8 @@
  * plain data.
  */
 import { isFinalStage } from '../event/types.js';
-import type { SearchLiteral } from './literal-search.js';
+import { HEAD_SLOTS, MISS, NEW_SECOND, type HeadReader } from './head-reader.js';
+import type { LiteralSearch, SearchLiteral } from './literal-search.js';
 
 /** Kinds of literal, as bits. */
 export const K_RULE = 1;
@@ -321,6 +322,17 @@ export class LineClassifier {
   private readonly recentResources = new RecentStrings();
   private levelStart = 0;
   private levelEnd = 0;
+  /** the head reader of the block (null: heads are read in JavaScript), the memory address of its position 0 */
+  private headReader: HeadReader | null = null;
+  private lastReader: HeadReader | null = null;
+  private headBase = 0;
+  /** what the head reader's class slots and last second stand for */
+  private readonly slotVerb: string[] = new Array<string>(HEAD_SLOTS).fill('');
+  private readonly slotResource: string[] = new Array<string>(HEAD_SLOTS).fill('');
+  private readonly slotSubresource: string[] = new Array<string>(HEAD_SLOTS).fill('');
+  private headSec = NaN;
+  /** heads the head reader read (the rest were read in JavaScript) */
+  wasmHeads = 0;
 
   /** The auditID as a string (read like the parser would). */
   get id(): string {
@@ -337,6 +349,7 @@ export class LineClassifier {
 
   /** The block the next lines come from: its input offsets and its sorted hits (`start << 6 | literal`). */
   setBlock(start: number, end: number, hits: Uint32Array): void {
+    this.useHeads(null, 0);
     this.blockStart = start;
     this.blockEnd = end;
     this.hits = hits;
@@ -352,7 +365,8 @@ export class LineClassifier {
    * bytes are still in the cache when their lines are classified): `search(from, to)`
    * returns the hits of bytes[from..to) relative to `from`.
    */
-  setLazyBlock(start: number, bytes: Uint8Array, search: (from: number, to: number) => Uint32Array, backslashes?: (from: number, to: number) => Uint32Array): void {
+  setLazyBlock(start: number, bytes: Uint8Array, search: (from: number, to: number) => Uint32Array, backslashes?: (from: number, to: number) => Uint32Array, heads?: ReturnType<NonNullable<LiteralSearch['heads']>>): void {
+    this.useHeads(heads && bytes.buffer === heads.buffer && bytes.byteOffset === heads.inputAddress ? heads.reader : null, bytes.byteOffset);
     this.findBs = backslashes ?? null;
     this.bsList = NO_HITS;
     this.bsAt = 0;
@@ -543,7 +557,7 @@ export class LineClassifier {
     }
     // anything the head reader does not understand is parsed instead: the report then sees the event itself
     // the head of a line with one stageTimestamp (the API server writes it at every stage; others are parsed)
-    if (this.plan.coverage && (stss !== 1 || !this.head(buf, e, verbAt, objAt, stsAt, subAt))) return unclear;
+    if (this.plan.coverage && (stss !== 1 || !this.head(buf, e, verbAt, objAt, stsAt, subAt, this.headBase - shift))) return unclear;
     return kind;
   }
 
@@ -602,7 +616,63 @@ export class LineClassifier {
    * more than the whole rest of the line's handling.) False when the line is
    * not in the expected form: it is then parsed. Strings are interned.
    */
-  private head(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, subAt: number): boolean {
+  private head(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, subAt: number, d: number): boolean {
+    const hr = this.headReader;
+    if (hr !== null) {
+      const r = hr.head(this.levelStart + d, this.levelEnd + d, verbAt + 8 + d, e + d, objAt < 0 ? -1 : objAt + d, subAt < 0 ? -1 : subAt + d, stsAt + d);
+      if (r >= 0 && this.wasmHead(buf, hr, r, d, stsAt)) return true;
+    }
+    return this.jsHead(buf, e, verbAt, objAt, stsAt, subAt);
+  }
+
+  /**
+   * The head reader's answer `r` for the line (buf position = memory address - d):
+   * the class's strings, made when the reader met the class (MISS), and the
+   * second, parsed when it changes. False: read the line in JavaScript (its
+   * second's digits are no date).
+   */
+  private wasmHead(buf: Buffer, hr: HeadReader, r: number, d: number, stsAt: number): boolean {
+    const slot = r & 255;
+    if (r & MISS) {
+      const p = hr.positions();
+      this.slotVerb[slot] = known(buf, p[0]! - d, p[1]! - d, VERBS, VERB_BYTES, this.names);
+      this.slotResource[slot] = p[3]! > p[2]! ? this.recentResources.get(buf, p[2]! - d, p[3]! - d, this.names) : '';
+      this.slotSubresource[slot] = p[5]! > p[4]! ? this.names.get(buf, p[4]! - d, p[5]! - d) : '';
+    }
+    if (r & NEW_SECOND) {
+      const ms = Date.parse(`${buf.toString('latin1', stsAt + 18, stsAt + 37)}Z`);
+      if (Number.isNaN(ms)) {
+        hr.clearSecond();
+        return false;
+      }
+      this.headSec = Math.floor(ms / 1000);
+    }
+    this.level = LEVELS[(r >> 8) & 3]!;
+    this.verb = this.slotVerb[slot]!;
+    this.resource = this.slotResource[slot]!;
+    this.subresource = this.slotSubresource[slot]!;
+    this.sec = this.headSec;
+    this.time = undefined;
+    this.wasmHeads++;
+    return true;
+  }
+
+  /** Reads heads with `reader` (null: in JavaScript) from a block at memory address `base`; a new reader starts empty. */
+  private useHeads(reader: HeadReader | null, base: number): void {
+    if (reader !== null && (reader !== this.lastReader || reader.owner !== this)) {
+      reader.reset(this);
+      this.slotVerb.fill('');
+      this.slotResource.fill('');
+      this.slotSubresource.fill('');
+      this.headSec = NaN;
+    }
+    if (reader !== null) this.lastReader = reader;
+    this.headReader = reader;
+    this.headBase = base;
+  }
+
+  /** The head in JavaScript: the reference, and the reader of every line the head reader declines. */
+  private jsHead(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, subAt: number): boolean {
     this.level = levelAt(buf, this.levelStart, this.levelEnd);
     const vs = verbAt + 8;
     const ve = shortString(buf, vs, e, 64);

@@ -24,6 +24,8 @@
  * 64 literals and 64 MiB per block.
  */
 import { setFlagsFromString } from 'node:v8';
+import { BITMASK, BLOCK, BR, BR_IF, Code, END, I16_SHR_U, I32, I32_ADD, I32_AND, I32_CTZ, I32_EQZ, I32_GE_U, I32_GT_S, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_SUB, I32_XOR, I64_AND, I64_EQZ, I64_LOAD, I64_OR, I64_XOR, I8_EQ, IF, LOOP, RELAXED_SWIZZLE, RETURN, section, SPLAT, SWIZZLE, uleb, V128, V_AND, V_LOAD, V_STORE, VOID, WA, type WasmMemory, type WasmModule } from './wasm-asm.js';
+import { HEAD_BYTES, HeadReader } from './head-reader.js';
 
 export interface SearchLiteral {
   /** ASCII text; for case-insensitive literals, lowercase */
@@ -33,19 +35,6 @@ export interface SearchLiteral {
 
 export const MAX_LITERALS = 64;
 
-// The WebAssembly JS API, as much of it as is used (lib "ES2022" does not declare it).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-type WasmModule = object;
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-  Memory: new (d: { initial: number }) => WasmMemory;
-}
-const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 export const MAX_BLOCK = 1 << 26;
 
 export interface LiteralSearch {
@@ -56,6 +45,12 @@ export interface LiteralSearch {
   run(n: number): Uint32Array;
   /** Searches input[from..to), positions relative to `from` (literals never span a newline, so cut after one). */
   runRange(from: number, to: number): Uint32Array;
+  /**
+   * A reader of the coverage report's line heads working in the same memory
+   * as `input` (`buffer` now; addresses: `inputAddress` plus the position),
+   * made once; null for a searcher without WebAssembly memory.
+   */
+  heads?(): { reader: HeadReader; inputAddress: number; buffer: ArrayBuffer } | null;
   /** Positions (relative to `from`) of every backslash in input[from..to); valid until the next call. */
   backslashes(from: number, to: number): Uint32Array;
 }
@@ -72,98 +67,6 @@ function checkLiterals(lits: readonly SearchLiteral[]): void {
   }
 }
 
-// ---- a tiny WebAssembly assembler ---------------------------------------
-
-function uleb(n: number, out: number[]): void {
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-}
-
-function sleb(n: number, out: number[]): void {
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function section(id: number, body: number[], out: number[]): void {
-  out.push(id);
-  uleb(body.length, out);
-  out.push(...body);
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-/** Emits instructions by name; locals by index. */
-class Code {
-  readonly b: number[] = [];
-  op(...bytes: number[]): this {
-    this.b.push(...bytes);
-    return this;
-  }
-  simd(op: number, ...imm: number[]): this {
-    this.b.push(0xfd);
-    uleb(op, this.b);
-    this.b.push(...imm);
-    return this;
-  }
-  get(i: number): this {
-    this.b.push(0x20);
-    uleb(i, this.b);
-    return this;
-  }
-  set(i: number): this {
-    this.b.push(0x21);
-    uleb(i, this.b);
-    return this;
-  }
-  tee(i: number): this {
-    this.b.push(0x22);
-    uleb(i, this.b);
-    return this;
-  }
-  i32(n: number): this {
-    this.b.push(0x41);
-    sleb(n | 0, this.b);
-    return this;
-  }
-  /** memarg: align (log2), offset */
-  mem(op: number, align: number, offset = 0): this {
-    this.b.push(op);
-    uleb(align, this.b);
-    uleb(offset, this.b);
-    return this;
-  }
-  vmem(op: number, offset = 0): this {
-    this.b.push(0xfd);
-    uleb(op, this.b);
-    uleb(0, this.b); // align 1: unaligned loads are fine
-    uleb(offset, this.b);
-    return this;
-  }
-}
-
-// opcodes
-const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, VOID = 0x40;
-const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_STORE = 0x36;
-const I64_EQZ = 0x50, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85;
-const I32_EQZ = 0x45, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_S = 0x4a, I32_GT_U = 0x4b, I32_GE_U = 0x4f, I32_LT_S = 0x48;
-const I32_CTZ = 0x68, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73, I32_SHL = 0x74, I32_SHR_U = 0x76;
-// SIMD
-const V_LOAD = 0x00, V_STORE = 0x0b, SWIZZLE = 0x0e, SPLAT = 0x0f, I8_EQ = 0x23, V_AND = 0x4e, BITMASK = 0x64, I16_SHR_U = 0x8d;
-// relaxed SIMD (V8 11.4+; Node 20 behind a flag): the x86 byte shuffle itself, without the lane-range fix-up
-const RELAXED_SWIZZLE = 0x100;
-
 /** Memory layout (byte addresses). */
 const RESUME = 0; // i32: where the next call must continue (n when done)
 const SCRATCH = 16; // 16 bytes: the candidate lanes of one step
@@ -178,7 +81,9 @@ const LITS = TAB + 144; // 16 bytes per literal: words ptr, len, fingerprint off
  * and only the byte itself (a or A) to a letter, so this is exactly ASCII case folding.
  */
 const LIT_WORDS = LITS + 16 * MAX_LITERALS;
-const OUT = 16384; // output u32s; input follows
+const OUT = 16384; // output u32s
+const OUT_CAP = 1 << 16;
+const HEADS = OUT + 4 * OUT_CAP; // the head reader's state (HEAD_BYTES); input follows
 
 function buildModule(relaxed: boolean): Uint8Array {
   const swz = relaxed ? RELAXED_SWIZZLE : SWIZZLE;
@@ -749,8 +654,8 @@ class WasmSearch implements LiteralSearch {
   private result: Uint32Array = new Uint32Array(1024);
 
   constructor(readonly literals: readonly SearchLiteral[], mod: WasmModule, plans: SearchLayout) {
-    this.outCap = 1 << 16;
-    this.inPtr = OUT + 4 * this.outCap;
+    this.outCap = OUT_CAP;
+    this.inPtr = HEADS + HEAD_BYTES;
     this.memory = new WA!.Memory({ initial: Math.ceil((this.inPtr + (1 << 20)) / 65536) });
     const inst = new WA!.Instance(mod, { env: { mem: this.memory } });
     this.scan = inst.exports.scan as (inPtr: number, n: number, i: number, cap: number) => number;
@@ -817,6 +722,13 @@ class WasmSearch implements LiteralSearch {
     }
     dv.setUint32(BUCKETS + 32, acc, true);
     dv.setUint32(BYTE, 0x5c, true);
+  }
+
+  private headReader: HeadReader | null | undefined = undefined;
+
+  heads(): { reader: HeadReader; inputAddress: number; buffer: ArrayBuffer } | null {
+    if (this.headReader === undefined) this.headReader = HeadReader.create(this.memory, HEADS);
+    return this.headReader ? { reader: this.headReader, inputAddress: this.inPtr, buffer: this.memory.buffer } : null;
   }
 
   backslashes(from: number, to: number): Uint32Array {

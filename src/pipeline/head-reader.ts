@@ -1,0 +1,336 @@
+/**
+ * The coverage report's head of a skipped line (level, verb, objectRef's
+ * resource and subresource, event second), read in WebAssembly from the
+ * searcher's memory, where the block already is.
+ *
+ * Read in JavaScript (LineClassifier.head) the same bytes cost about 0.4 µs
+ * a line here, most of a skipped line's share of the report: a JavaScript
+ * byte loop costs several nanoseconds per byte. This kernel reads only the
+ * API server's common form and answers -1 for anything else, which the
+ * classifier then reads in JavaScript as before: so wherever it answers,
+ * it must give exactly what the JavaScript reader gives (a test compares
+ * them on generated and mutated lines).
+ *
+ * It also keeps, in its memory, the last event second's text and a small
+ * direct-mapped table of request classes (verb, resource, subresource as
+ * bytes): a line of a known class costs no string at all, and the caller
+ * maps the slot to the strings it made when the class was new (MISS).
+ *
+ * head(levelStart, levelEnd, verbStart, lineEnd, objectRefAt, subresourceAt, stageTimestampAt) → i32
+ *   (memory addresses; the last three are the search's hits, -1 when none)
+ *   -1: not the common form (read it in JavaScript)
+ *   else: slot | level << 8 | MISS | NEW_SECOND; on MISS the class's byte
+ *   ranges are at POSITIONS (six i32: verb, resource, subresource starts and ends).
+ */
+import { setFlagsFromString } from 'node:v8';
+import {
+  BLOCK, BR, BR_IF, Code, END, I32, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U,
+  I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, LOOP, name, RETURN, section, SELECT, uleb, VOID, WA, word, type WasmMemory, type WasmModule,
+} from './wasm-asm.js';
+
+/** Class slots (a power of two, at most 256: the slot is the result's low byte). */
+export const HEAD_SLOTS = 256;
+const ENTRY = 128;
+/** a class whose names together are longer than this is read in JavaScript */
+const MAX_KEY = ENTRY - 4;
+export const MISS = 1 << 10;
+export const NEW_SECOND = 1 << 11;
+/** Bytes of memory the reader keeps at its base address. */
+export const HEAD_BYTES = 64 + HEAD_SLOTS * ENTRY;
+const KEY = 0; // the last second's text: 19 bytes
+const POSITIONS = 32; // 6 × i32
+const TABLE = 64;
+
+const Q = 0x22, BS = 0x5c;
+
+function buildHeadModule(base: number): Uint8Array {
+  // params: memory addresses
+  const LVS = 0, LVE = 1, VS = 2, E = 3, OBJ = 4, SUB = 5, STS = 6;
+  // locals (zero at each call)
+  const I = 7, C = 8, VE = 9, RS = 10, RE = 11, SS = 12, SE = 13, H = 14, LVL = 15, P = 16, START = 17, INSTR = 18, FLAGS = 19, ENT = 20, K = 21, LIM = 22;
+  const LOCALS = 16;
+  const c = new Code();
+  const fail = () => c.i32(-1).op(RETURN);
+  const failIf = () => {
+    c.op(IF, VOID);
+    fail();
+    c.op(END);
+  };
+  const load8 = (local: number, off = 0) => c.get(local).mem(I32_LOAD8_U, 0, off);
+  /** pushes (byte at local + off) != v */
+  const byteNe = (local: number, off: number, v: number) => load8(local, off).i32(v).op(I32_NE);
+  /** pushes (word at local + off) == w */
+  const wordEq = (local: number, off: number, w: string) => c.get(local).mem(I32_LOAD, 0, off).i32(word(w)).op(I32_EQ);
+  /** the byte before `local` != v (memory offsets cannot be negative) */
+  const byteBeforeNe = (local: number, v: number) => c.get(local).i32(1).op(I32_SUB).mem(I32_LOAD8_U, 0, 0).i32(v).op(I32_NE);
+  /** for (I = from; I < to; I++) body() */
+  const range = (from: number, to: number, body: () => void) => {
+    c.get(from).set(I);
+    c.op(BLOCK, VOID).op(LOOP, VOID);
+    c.get(I).get(to).op(I32_GE_U).op(BR_IF, 1);
+    body();
+    c.get(I).i32(1).op(I32_ADD).set(I).op(BR, 0);
+    c.op(END).op(END);
+  };
+  /** `to` = the closing quote of the string starting at `from`; a backslash or the line's end first: fail */
+  const stringTo = (from: number, to: number) => {
+    c.get(from).set(to);
+    c.op(BLOCK, VOID).op(LOOP, VOID);
+    c.get(to).get(E).op(I32_GE_U);
+    failIf();
+    load8(to).tee(C).i32(Q).op(I32_EQ).op(BR_IF, 1);
+    c.get(C).i32(BS).op(I32_EQ);
+    failIf();
+    c.get(to).i32(1).op(I32_ADD).set(to).op(BR, 0);
+    c.op(END).op(END);
+  };
+
+  // ---- the level: one of the four the API server writes
+  c.get(LVE).get(LVS).op(I32_SUB).set(K);
+  c.op(BLOCK, VOID);
+  {
+    const level = (len: number, words: [number, string][], code: number) => {
+      c.get(K).i32(len).op(I32_EQ);
+      for (const [off, w] of words) wordEq(LVS, off, w).op(I32_AND);
+      c.op(IF, VOID).i32(code).set(LVL).op(BR, 1).op(END);
+    };
+    level(8, [[0, 'Meta'], [4, 'data']], 0);
+    level(7, [[0, 'Requ'], [3, 'uest']], 1);
+    level(15, [[0, 'Requ'], [4, 'estR'], [8, 'espo'], [11, 'onse']], 2);
+    level(4, [[0, 'None']], 3);
+    fail();
+  }
+  c.op(END);
+
+  // ---- the verb: a string of at most 64 bytes without escapes or control characters
+  c.get(VS).i32(64).op(I32_ADD).set(LIM);
+  c.get(LIM).get(E).get(LIM).get(E).op(I32_LT_U).op(SELECT).set(LIM);
+  c.get(VS).set(I);
+  c.op(BLOCK, VOID).op(LOOP, VOID);
+  c.get(I).get(LIM).op(I32_GE_U);
+  failIf();
+  load8(I).tee(C).i32(Q).op(I32_EQ).op(BR_IF, 1);
+  c.get(C).i32(0x20).op(I32_LT_U).get(C).i32(BS).op(I32_EQ).op(I32_OR);
+  failIf();
+  c.get(I).i32(1).op(I32_ADD).set(I).op(BR, 0);
+  c.op(END).op(END);
+  c.get(I).set(VE);
+
+  // ---- the event second: `"stageTimestamp":"YYYY-MM-DDTHH:MM:SS.ffffffZ"` (the API server's form)
+  c.get(STS).i32(18).op(I32_ADD).set(P);
+  byteNe(STS, 16, 0x3a);
+  byteNe(STS, 17, Q).op(I32_OR);
+  // its closing quote comes before the line's last byte
+  c.get(P).i32(27).op(I32_ADD).get(E).i32(1).op(I32_SUB).op(I32_GE_U).op(I32_OR);
+  byteNe(P, 27, Q).op(I32_OR);
+  byteNe(P, 26, 0x5a).op(I32_OR);
+  byteNe(P, 19, 0x2e).op(I32_OR);
+  const notDigit = (off: number) => load8(P, off).i32(0x30).op(I32_SUB).i32(9).op(I32_GT_U).op(I32_OR);
+  for (let j = 20; j <= 25; j++) notDigit(j);
+  failIf();
+  // the last line's second (its 19 bytes at KEY): nothing to parse
+  c.get(P).mem(I64_LOAD, 0, 0).i32(0).mem(I64_LOAD, 0, base + KEY).op(I64_NE);
+  c.get(P).mem(I64_LOAD, 0, 8).i32(0).mem(I64_LOAD, 0, base + KEY + 8).op(I64_NE).op(I32_OR);
+  c.get(P).mem(I32_LOAD, 0, 15).i32(0).mem(I32_LOAD, 0, base + KEY + 15).op(I32_NE).op(I32_OR);
+  c.op(IF, VOID);
+  {
+    // a new second: digits and separators where RFC 3339 puts them (the caller parses it, and clears KEY if it is no date)
+    c.i32(0);
+    for (const j of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) notDigit(j);
+    for (const [j, v] of [[4, 0x2d], [7, 0x2d], [10, 0x54], [13, 0x3a], [16, 0x3a]] as const) byteNe(P, j, v).op(I32_OR);
+    failIf();
+    c.i32(0).get(P).mem(I64_LOAD, 0, 0).mem(I64_STORE, 0, base + KEY);
+    c.i32(0).get(P).mem(I64_LOAD, 0, 8).mem(I64_STORE, 0, base + KEY + 8);
+    c.i32(0).get(P).mem(I32_LOAD, 0, 15).mem(I32_STORE, 0, base + KEY + 15);
+    c.i32(NEW_SECOND).set(FLAGS);
+  }
+  c.op(END);
+
+  // ---- objectRef: resource (its first field) and subresource (its last), as LineClassifier.objectRefFields
+  c.get(OBJ).i32(0).op(I32_GE_S).op(IF, VOID);
+  {
+    // after the verb, a field of the event (a comma before it)
+    c.get(OBJ).get(VE).op(I32_LT_U);
+    byteBeforeNe(OBJ, 0x2c).op(I32_OR);
+    failIf();
+    c.get(OBJ).i32(13).op(I32_ADD).tee(START).set(I);
+    // `"resource":"` first
+    c.get(I).i32(12).op(I32_ADD).get(E).op(I32_LT_U);
+    wordEq(I, 0, '"res').op(I32_AND);
+    wordEq(I, 4, 'ourc').op(I32_AND);
+    wordEq(I, 8, 'e":"').op(I32_AND);
+    c.op(IF, VOID);
+    c.get(I).i32(12).op(I32_ADD).set(RS);
+    stringTo(RS, RE);
+    c.get(RE).i32(1).op(I32_ADD).set(I);
+    c.op(END);
+    c.get(SUB).i32(0).op(I32_GE_S).op(IF, VOID);
+    {
+      c.op(BLOCK, VOID); // $closed: the object ends before the hit, which is elsewhere
+      {
+        c.op(BLOCK, VOID).op(LOOP, VOID); // up to the hit, noting strings
+        c.get(I).get(SUB).op(I32_GE_U).op(BR_IF, 1);
+        load8(I).tee(C).i32(BS).op(I32_EQ);
+        failIf();
+        c.get(C).i32(Q).op(I32_EQ).op(IF, VOID);
+        c.get(INSTR).i32(1).op(I32_XOR).set(INSTR);
+        c.op(END);
+        // `}` outside a string: leave $closed (loop 0, block 1, $closed 2)
+        c.get(C).i32(0x7d).op(I32_EQ).get(INSTR).op(I32_EQZ).op(I32_AND).op(BR_IF, 2);
+        c.get(I).i32(1).op(I32_ADD).set(I).op(BR, 0);
+        c.op(END).op(END);
+        // objectRef's own field: outside a string, after a comma (or first), its value closing the object
+        c.get(INSTR);
+        byteBeforeNe(SUB, 0x2c).get(SUB).get(START).op(I32_NE).op(I32_AND).op(I32_OR);
+        failIf();
+        c.get(SUB).i32(15).op(I32_ADD).set(SS);
+        stringTo(SS, SE);
+        byteNe(SE, 1, 0x7d);
+        failIf();
+      }
+      c.op(END);
+    }
+    c.op(END);
+  }
+  c.op(END);
+
+  // ---- the class: its names' bytes in the table's slot for their hash
+  c.get(VE).get(VS).op(I32_SUB).get(RE).get(RS).op(I32_SUB).op(I32_ADD).get(SE).get(SS).op(I32_SUB).op(I32_ADD).i32(MAX_KEY).op(I32_GT_U);
+  failIf();
+  const mix = () => c.i32(0x01000193).op(I32_MUL).set(H);
+  const hashByte = () => {
+    c.get(H);
+    load8(I).op(I32_XOR);
+    mix();
+  };
+  const separate = () => {
+    c.get(H).i32(0xff).op(I32_XOR);
+    mix();
+  };
+  c.i32(0x811c9dc5 | 0).set(H);
+  range(VS, VE, hashByte);
+  separate();
+  range(RS, RE, hashByte);
+  separate();
+  range(SS, SE, hashByte);
+  c.get(H).get(H).i32(16).op(I32_SHR_U).op(I32_XOR).i32(HEAD_SLOTS - 1).op(I32_AND).set(K);
+  c.get(K).i32(ENTRY).op(I32_MUL).i32(base + TABLE).op(I32_ADD).set(ENT);
+  // an entry: the three lengths, a byte unused, the names' bytes
+  const lens: [number, number, number][] = [[0, VS, VE], [1, RS, RE], [2, SS, SE]];
+  c.op(BLOCK, VOID); // $miss
+  {
+    for (const [off, from, to] of lens) {
+      load8(ENT, off).get(to).get(from).op(I32_SUB).op(I32_NE).op(BR_IF, 0);
+    }
+    c.get(ENT).i32(4).op(I32_ADD).set(P);
+    for (const [, from, to] of lens) {
+      range(from, to, () => {
+        // a byte differs: leave $miss (loop 0, block 1, $miss 2)
+        load8(I).get(P).mem(I32_LOAD8_U, 0, 0).op(I32_NE).op(BR_IF, 2);
+        c.get(P).i32(1).op(I32_ADD).set(P);
+      });
+    }
+    c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).get(FLAGS).op(I32_OR).op(RETURN);
+  }
+  c.op(END);
+  // a new class here: the entry, and where its names are for the caller
+  for (const [off, from, to] of lens) c.get(ENT).get(to).get(from).op(I32_SUB).mem(I32_STORE8, 0, off);
+  c.get(ENT).i32(4).op(I32_ADD).set(P);
+  for (const [, from, to] of lens) {
+    range(from, to, () => {
+      c.get(P);
+      load8(I).mem(I32_STORE8, 0, 0);
+      c.get(P).i32(1).op(I32_ADD).set(P);
+    });
+  }
+  [VS, VE, RS, RE, SS, SE].forEach((l, k) => c.i32(0).get(l).mem(I32_STORE, 2, base + POSITIONS + 4 * k));
+  c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).get(FLAGS).op(I32_OR).i32(MISS).op(I32_OR);
+  c.op(END);
+
+  const fn: number[] = [];
+  uleb(1, fn);
+  uleb(LOCALS, fn);
+  fn.push(I32);
+  fn.push(...c.b);
+  const body: number[] = [];
+  uleb(fn.length, body);
+  body.push(...fn);
+
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  // type: (i32 × 7) -> i32
+  section(1, [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32], out);
+  const imp: number[] = [1];
+  name('env', imp);
+  name('mem', imp);
+  imp.push(0x02, 0x00, 1);
+  section(2, imp, out);
+  section(3, [1, 0], out);
+  const exp: number[] = [1];
+  name('head', exp);
+  exp.push(0x00, 0);
+  section(7, exp, out);
+  section(10, [1, ...body], out);
+  return new Uint8Array(out);
+}
+
+const compiled = new Map<number, WasmModule | null>();
+
+/** The module for a reader at `base`, compiled once; null where WebAssembly is missing. */
+function headModule(base: number): WasmModule | null {
+  let m = compiled.get(base);
+  if (m !== undefined) return m;
+  m = null;
+  try {
+    const bytes = buildHeadModule(base);
+    if (WA && WA.validate(bytes)) {
+      // called once per line, short: optimised from the first call
+      setFlagsFromString('--no-liftoff');
+      try {
+        m = new WA.Module(bytes);
+      } finally {
+        setFlagsFromString('--liftoff');
+      }
+    }
+  } catch {
+    m = null;
+  }
+  compiled.set(base, m);
+  return m;
+}
+
+/** A head reader over a searcher's memory, its state at `base` (HEAD_BYTES). */
+export class HeadReader {
+  readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, sub: number, sts: number) => number;
+  /** who reads with it: the class slots mean what that reader was told at each MISS */
+  owner: object | null = null;
+
+  private constructor(
+    private readonly memory: WasmMemory,
+    private readonly base: number,
+    mod: WasmModule,
+  ) {
+    const inst = new WA!.Instance(mod, { env: { mem: memory } });
+    this.head = inst.exports.head as HeadReader['head'];
+  }
+
+  static create(memory: WasmMemory, base: number): HeadReader | null {
+    const m = headModule(base);
+    return m ? new HeadReader(memory, base, m) : null;
+  }
+
+  /** The class's byte ranges of the last MISS: verb, resource, subresource starts and ends (memory addresses). */
+  positions(): Int32Array {
+    return new Int32Array(this.memory.buffer, this.base + POSITIONS, 6);
+  }
+
+  /** Forgets the last second (its text was no date). */
+  clearSecond(): void {
+    new Uint8Array(this.memory.buffer, this.base + KEY, 24).fill(0);
+  }
+
+  /** Forgets everything: a new owner's slots start empty. */
+  reset(owner: object): void {
+    new Uint8Array(this.memory.buffer, this.base, HEAD_BYTES).fill(0);
+    this.owner = owner;
+  }
+}

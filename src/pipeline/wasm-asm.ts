@@ -1,0 +1,123 @@
+/**
+ * A tiny WebAssembly assembler: just enough to write the scan's kernels
+ * (literal-search.ts, head-reader.ts) as bytes, with no toolchain and no
+ * dependency. Node ships no SIMD or byte-level fast path of its own, and a
+ * JavaScript byte loop costs several nanoseconds per byte on this machine.
+ */
+// The WebAssembly JS API, as much of it as is used (lib "ES2022" does not declare it).
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+export type WasmModule = object;
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory: new (d: { initial: number }) => WasmMemory;
+}
+export const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+
+export function uleb(n: number, out: number[]): void {
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+}
+
+export function sleb(n: number, out: number[]): void {
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+export function section(id: number, body: number[], out: number[]): void {
+  out.push(id);
+  uleb(body.length, out);
+  out.push(...body);
+}
+
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+
+/** Emits instructions by name; locals by index. */
+export class Code {
+  readonly b: number[] = [];
+  op(...bytes: number[]): this {
+    this.b.push(...bytes);
+    return this;
+  }
+  simd(op: number, ...imm: number[]): this {
+    this.b.push(0xfd);
+    uleb(op, this.b);
+    this.b.push(...imm);
+    return this;
+  }
+  get(i: number): this {
+    this.b.push(0x20);
+    uleb(i, this.b);
+    return this;
+  }
+  set(i: number): this {
+    this.b.push(0x21);
+    uleb(i, this.b);
+    return this;
+  }
+  tee(i: number): this {
+    this.b.push(0x22);
+    uleb(i, this.b);
+    return this;
+  }
+  i32(n: number): this {
+    this.b.push(0x41);
+    sleb(n | 0, this.b);
+    return this;
+  }
+  /** memarg: align (log2), offset */
+  mem(op: number, align: number, offset = 0): this {
+    this.b.push(op);
+    uleb(align, this.b);
+    uleb(offset, this.b);
+    return this;
+  }
+  vmem(op: number, offset = 0): this {
+    this.b.push(0xfd);
+    uleb(op, this.b);
+    uleb(0, this.b); // align 1: unaligned loads are fine
+    uleb(offset, this.b);
+    return this;
+  }
+}
+
+// opcodes
+export const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, VOID = 0x40;
+export const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_STORE = 0x36;
+export const I64_EQZ = 0x50, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85;
+export const I32_EQZ = 0x45, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_S = 0x4a, I32_GT_U = 0x4b, I32_GE_U = 0x4f, I32_LT_S = 0x48;
+export const I32_CTZ = 0x68, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73, I32_SHL = 0x74, I32_SHR_U = 0x76;
+// SIMD
+export const V_LOAD = 0x00, V_STORE = 0x0b, SWIZZLE = 0x0e, SPLAT = 0x0f, I8_EQ = 0x23, V_AND = 0x4e, BITMASK = 0x64, I16_SHR_U = 0x8d;
+// relaxed SIMD (V8 11.4+; Node 20 behind a flag): the x86 byte shuffle itself, without the lane-range fix-up
+export const RELAXED_SWIZZLE = 0x100;
+export const I32_EQ = 0x46, I32_LE_U = 0x4d, I32_GE_S = 0x4e, I64_NE = 0x52, I64_STORE = 0x37, I32_STORE8 = 0x3a, SELECT = 0x1b;
+
+/** Little-endian i32 of four ASCII characters: a word of memory compared in one load. */
+export function word(s: string): number {
+  if (s.length !== 4) throw new Error(`word of 4 characters: ${s}`);
+  return (s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)) | 0;
+}
+
+/** Writes a name (a WebAssembly string: length, then bytes). */
+export function name(s: string, out: number[]): void {
+  uleb(s.length, out);
+  for (const ch of s) out.push(ch.charCodeAt(0));
+}
