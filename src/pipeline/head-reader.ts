@@ -16,8 +16,8 @@
  * bytes): a line of a known class costs no string at all, and the caller
  * maps the slot to the strings it made when the class was new (MISS).
  *
- * head(levelStart, levelEnd, verbStart, lineEnd, objectRefAt, subresourceAt, stageTimestampAt) → i32
- *   (memory addresses; the last three are the search's hits, -1 when none)
+ * head(levelStart, levelEnd, verbStart, lineEnd, objectRefAt, stageTimestampAt) → i32
+ *   (memory addresses; the last two are the search's hits, objectRefAt -1 when none)
  *   -1: not the common form (read it in JavaScript)
  *   else: slot | level << 8 | MISS | NEW_SECOND; on MISS the class's byte
  *   ranges are at POSITIONS (six i32: verb, resource, subresource starts and ends).
@@ -45,9 +45,9 @@ const Q = 0x22, BS = 0x5c;
 
 function buildHeadModule(base: number): Uint8Array {
   // params: memory addresses
-  const LVS = 0, LVE = 1, VS = 2, E = 3, OBJ = 4, SUB = 5, STS = 6;
+  const LVS = 0, LVE = 1, VS = 2, E = 3, OBJ = 4, STS = 5;
   // locals (zero at each call)
-  const I = 7, C = 8, VE = 9, RS = 10, RE = 11, SS = 12, SE = 13, H = 14, LVL = 15, P = 16, START = 17, INSTR = 18, FLAGS = 19, ENT = 20, K = 21, LIM = 22;
+  const I = 6, C = 7, VE = 8, RS = 9, RE = 10, SS = 11, SE = 12, H = 13, LVL = 14, P = 15, KQ = 16, VQ = 17, FLAGS = 18, ENT = 19, K = 20, LIM = 21;
   const LOCALS = 16;
   const c = new Code();
   const fail = () => c.i32(-1).op(RETURN);
@@ -72,14 +72,14 @@ function buildHeadModule(base: number): Uint8Array {
     c.get(I).i32(1).op(I32_ADD).set(I).op(BR, 0);
     c.op(END).op(END);
   };
-  /** `to` = the closing quote of the string starting at `from`; a backslash or the line's end first: fail */
+  /** `to` = the closing quote of the string starting at `from`; a backslash, a control character or the line's end first: fail */
   const stringTo = (from: number, to: number) => {
     c.get(from).set(to);
     c.op(BLOCK, VOID).op(LOOP, VOID);
     c.get(to).get(E).op(I32_GE_U);
     failIf();
     load8(to).tee(C).i32(Q).op(I32_EQ).op(BR_IF, 1);
-    c.get(C).i32(BS).op(I32_EQ);
+    c.get(C).i32(BS).op(I32_EQ).get(C).i32(0x20).op(I32_LT_U).op(I32_OR);
     failIf();
     c.get(to).i32(1).op(I32_ADD).set(to).op(BR, 0);
     c.op(END).op(END);
@@ -146,47 +146,58 @@ function buildHeadModule(base: number): Uint8Array {
   }
   c.op(END);
 
-  // ---- objectRef: resource (its first field) and subresource (its last), as LineClassifier.objectRefFields
+  // ---- objectRef, as LineClassifier.objectRefFields: string fields without escapes, resource first, each key once
   c.get(OBJ).i32(0).op(I32_GE_S).op(IF, VOID);
   {
     // after the verb, a field of the event (a comma before it)
     c.get(OBJ).get(VE).op(I32_LT_U);
     byteBeforeNe(OBJ, 0x2c).op(I32_OR);
     failIf();
-    c.get(OBJ).i32(13).op(I32_ADD).tee(START).set(I);
-    // `"resource":"` first
-    c.get(I).i32(12).op(I32_ADD).get(E).op(I32_LT_U);
-    wordEq(I, 0, '"res').op(I32_AND);
-    wordEq(I, 4, 'ourc').op(I32_AND);
-    wordEq(I, 8, 'e":"').op(I32_AND);
-    c.op(IF, VOID);
-    c.get(I).i32(12).op(I32_ADD).set(RS);
-    stringTo(RS, RE);
-    c.get(RE).i32(1).op(I32_ADD).set(I);
-    c.op(END);
-    c.get(SUB).i32(0).op(I32_GE_S).op(IF, VOID);
+    c.get(OBJ).i32(13).op(I32_ADD).set(I);
+    c.op(BLOCK, VOID); // $fields
     {
-      c.op(BLOCK, VOID); // $closed: the object ends before the hit, which is elsewhere
+      // `{}`: no resource
+      load8(I).i32(0x7d).op(I32_EQ).op(BR_IF, 0);
+      c.get(I).i32(12).op(I32_ADD).get(E).op(I32_LT_U);
+      wordEq(I, 0, '"res').op(I32_AND);
+      wordEq(I, 4, 'ourc').op(I32_AND);
+      wordEq(I, 8, 'e":"').op(I32_AND);
+      c.op(I32_EQZ);
+      failIf();
+      c.get(I).i32(12).op(I32_ADD).set(RS);
+      stringTo(RS, RE);
+      c.get(RE).i32(1).op(I32_ADD).set(I);
+      c.op(LOOP, VOID);
       {
-        c.op(BLOCK, VOID).op(LOOP, VOID); // up to the hit, noting strings
-        c.get(I).get(SUB).op(I32_GE_U).op(BR_IF, 1);
-        load8(I).tee(C).i32(BS).op(I32_EQ);
+        // `}` ends it; else `,"key":"value"`
+        load8(I).i32(0x7d).op(I32_EQ).op(BR_IF, 1);
+        byteNe(I, 0, 0x2c);
+        byteNe(I, 1, Q).op(I32_OR);
         failIf();
-        c.get(C).i32(Q).op(I32_EQ).op(IF, VOID);
-        c.get(INSTR).i32(1).op(I32_XOR).set(INSTR);
+        c.get(I).i32(2).op(I32_ADD).set(K);
+        stringTo(K, KQ);
+        byteNe(KQ, 1, 0x3a);
+        byteNe(KQ, 2, Q).op(I32_OR);
+        failIf();
+        c.get(KQ).i32(3).op(I32_ADD).set(P);
+        stringTo(P, VQ);
+        // a second resource: fail
+        c.get(KQ).get(K).op(I32_SUB).i32(8).op(I32_EQ);
+        wordEq(K, 0, 'reso').op(I32_AND);
+        wordEq(K, 4, 'urce').op(I32_AND);
+        failIf();
+        // subresource: once
+        c.get(KQ).get(K).op(I32_SUB).i32(11).op(I32_EQ);
+        wordEq(K, 0, 'subr').op(I32_AND);
+        wordEq(K, 4, 'esou').op(I32_AND);
+        wordEq(K, 7, 'urce').op(I32_AND);
+        c.op(IF, VOID);
+        c.get(SE);
+        failIf();
+        c.get(P).set(SS);
+        c.get(VQ).set(SE);
         c.op(END);
-        // `}` outside a string: leave $closed (loop 0, block 1, $closed 2)
-        c.get(C).i32(0x7d).op(I32_EQ).get(INSTR).op(I32_EQZ).op(I32_AND).op(BR_IF, 2);
-        c.get(I).i32(1).op(I32_ADD).set(I).op(BR, 0);
-        c.op(END).op(END);
-        // objectRef's own field: outside a string, after a comma (or first), its value closing the object
-        c.get(INSTR);
-        byteBeforeNe(SUB, 0x2c).get(SUB).get(START).op(I32_NE).op(I32_AND).op(I32_OR);
-        failIf();
-        c.get(SUB).i32(15).op(I32_ADD).set(SS);
-        stringTo(SS, SE);
-        byteNe(SE, 1, 0x7d);
-        failIf();
+        c.get(VQ).i32(1).op(I32_ADD).set(I).op(BR, 0);
       }
       c.op(END);
     }
@@ -257,8 +268,8 @@ function buildHeadModule(base: number): Uint8Array {
   body.push(...fn);
 
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  // type: (i32 × 7) -> i32
-  section(1, [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32], out);
+  // type: (i32 × 6) -> i32
+  section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 1, I32], out);
   const imp: number[] = [1];
   name('env', imp);
   name('mem', imp);
@@ -300,7 +311,7 @@ function headModule(base: number): WasmModule | null {
 
 /** A head reader over a searcher's memory, its state at `base` (HEAD_BYTES). */
 export class HeadReader {
-  readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, sub: number, sts: number) => number;
+  readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, sts: number) => number;
   /** who reads with it: the class slots mean what that reader was told at each MISS */
   owner: object | null = null;
 

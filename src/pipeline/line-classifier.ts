@@ -27,8 +27,6 @@ export const K_HEAD = 2048;
 export const K_KEY = 4096;
 /** `"objectRef":{`: where a skipped line's objectRef is, for the coverage report */
 export const K_OBJREF = 8192;
-/** `"subresource":"` (rare: most requests have none) */
-export const K_SUBRES = 16384;
 /** (with K_DET) `"system:node:`: a node's username, maybe */
 export const K_NODE = 1 << 16;
 /** (with K_DET) any other detector literal: a service account, a TokenRequest, a pod or a Secret */
@@ -87,6 +85,7 @@ const P_STAGE = Buffer.from(',"stage":"');
 const P_URI = Buffer.from(',"requestURI":"');
 const P_VERB = Buffer.from(',"verb":"');
 const P_RESOURCE = Buffer.from('"resource":"');
+const P_SUBRESOURCE = Buffer.from('"subresource":"');
 const P_USER = Buffer.from('","user":{"username":"');
 const P_UID = Buffer.from(',"uid":"');
 const P_GROUPS = Buffer.from(',"groups":[');
@@ -140,6 +139,16 @@ function shortString(buf: Buffer, at: number, e: number, max: number): number {
     const c = buf[i]!;
     if (c === Q) return i;
     if (c < 0x20) return -1;
+  }
+  return -1;
+}
+
+/** The closing quote of a string from `at` without escapes or control characters; -1 otherwise. */
+function plainEnd(buf: Buffer, at: number, e: number): number {
+  for (let i = at; i < e; i++) {
+    const c = buf[i]!;
+    if (c === Q) return i;
+    if (c < 0x20 || c === BS) return -1;
   }
   return -1;
 }
@@ -426,7 +435,7 @@ export class LineClassifier {
     let stsAt = -1;
     let stss = 0;
     let objAt = -1;
-    let subAt = -1;
+    let objs = 0;
     let nodeHits = 0;
     let nodeAt = -1;
     const gen = ++this.stampGen;
@@ -484,8 +493,7 @@ export class LineClassifier {
         nodeHits++;
         nodeAt = pos + shift;
       }
-      if (k & K_OBJREF && objAt < 0) objAt = pos + shift;
-      if (k & K_SUBRES && subAt < 0 && objAt >= 0) subAt = pos + shift;
+      if (k & K_OBJREF && objs++ === 0) objAt = pos + shift;
     }
     this.hit = h;
     this.rules = rules;
@@ -557,7 +565,7 @@ export class LineClassifier {
     }
     // anything the head reader does not understand is parsed instead: the report then sees the event itself
     // the head of a line with one stageTimestamp (the API server writes it at every stage; others are parsed)
-    if (this.plan.coverage && (stss !== 1 || !this.head(buf, e, verbAt, objAt, stsAt, subAt, this.headBase - shift))) return unclear;
+    if (this.plan.coverage && (stss !== 1 || objs > 1 || !this.head(buf, e, verbAt, objAt, stsAt, this.headBase - shift))) return unclear;
     return kind;
   }
 
@@ -611,18 +619,20 @@ export class LineClassifier {
    * user, the source IPs and the user agent, none of which can hold an object
    * key named objectRef, and before responseStatus and the bodies; a request
    * without one is a non-resource request (/healthz), which has no body: so
-   * the first `"objectRef":{` hit after the verb is the top-level one. (Found
-   * by the block's literal search: a native or string search per line costs
-   * more than the whole rest of the line's handling.) False when the line is
-   * not in the expected form: it is then parsed. Strings are interned.
+   * the line's one `"objectRef":{` hit after the verb is the top-level one
+   * (with two, the line is parsed). (Found by the block's literal search: a
+   * native or string search per line costs more than the whole rest of the
+   * line's handling.) Read by the head reader (WebAssembly) where there is
+   * one, else, or when it declines, here. False when the line is not in the
+   * expected form: it is then parsed. Strings are interned.
    */
-  private head(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, subAt: number, d: number): boolean {
+  private head(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, d: number): boolean {
     const hr = this.headReader;
     if (hr !== null) {
-      const r = hr.head(this.levelStart + d, this.levelEnd + d, verbAt + 8 + d, e + d, objAt < 0 ? -1 : objAt + d, subAt < 0 ? -1 : subAt + d, stsAt + d);
+      const r = hr.head(this.levelStart + d, this.levelEnd + d, verbAt + 8 + d, e + d, objAt < 0 ? -1 : objAt + d, stsAt + d);
       if (r >= 0 && this.wasmHead(buf, hr, r, d, stsAt)) return true;
     }
-    return this.jsHead(buf, e, verbAt, objAt, stsAt, subAt);
+    return this.jsHead(buf, e, verbAt, objAt, stsAt);
   }
 
   /**
@@ -672,7 +682,7 @@ export class LineClassifier {
   }
 
   /** The head in JavaScript: the reference, and the reader of every line the head reader declines. */
-  private jsHead(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, subAt: number): boolean {
+  private jsHead(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number): boolean {
     this.level = levelAt(buf, this.levelStart, this.levelEnd);
     const vs = verbAt + 8;
     const ve = shortString(buf, vs, e, 64);
@@ -684,41 +694,45 @@ export class LineClassifier {
     if (buf[stsAt + 16] !== 0x3a || buf[stsAt + 17] !== Q || !this.second(buf, e, stsAt + 18)) return false;
     if (objAt < 0) return true;
     if (objAt < ve || buf[objAt - 1] !== 0x2c) return false;
-    return this.objectRefFields(buf, e, objAt + 13, subAt);
+    return this.objectRefFields(buf, e, objAt + 13);
   }
 
   /**
-   * objectRef's resource (its first field, in the Go struct's order) from `i`,
-   * just inside its brace, and its subresource (its last field) from the first
-   * `"subresource":"` hit after the objectRef (`subAt`; a line without one has
-   * no subresource anywhere). That hit belongs to the objectRef when no brace
-   * closes before it outside a string and its value closes the object. Exact:
-   * the bytes read are checked to hold no backslash.
+   * objectRef's resource and subresource, reading the object from `i`, just
+   * inside its brace, to its end: string fields without escapes, `resource`
+   * first (the Go struct's order), each key once. Anything else (an escaped
+   * name, another order, a repeated key, a value that is no string) is
+   * false, and the line is parsed: the parser would take the last of
+   * repeated keys, and a field elsewhere is no business of a head reader.
    */
-  private objectRefFields(buf: Buffer, e: number, i: number, subAt: number): boolean {
-    const start = i;
-    if (startsAt(buf, i, e, P_RESOURCE)) {
-      const v = i + P_RESOURCE.length;
-      let q = v;
-      while (q < e && buf[q] !== Q) q++;
-      if (q >= e || (this.nbs > 0 && this.hasBackslash(start, q))) return false;
-      this.resource = this.recentResources.get(buf, v, q, this.names);
+  private objectRefFields(buf: Buffer, e: number, i: number): boolean {
+    if (!startsAt(buf, i, e, P_RESOURCE)) return buf[i] === 0x7d; // {} : no resource
+    const v = i + P_RESOURCE.length;
+    let q = plainEnd(buf, v, e);
+    if (q < 0) return false;
+    this.resource = this.recentResources.get(buf, v, q, this.names);
+    i = q + 1;
+    let sub = -1;
+    let subEnd = -1;
+    for (;;) {
+      const c = buf[i];
+      if (c === 0x7d) break;
+      if (c !== 0x2c || buf[i + 1] !== Q) return false;
+      const k = i + 2;
+      const kq = plainEnd(buf, k, e);
+      if (kq < 0 || buf[kq + 1] !== 0x3a || buf[kq + 2] !== Q) return false;
+      q = plainEnd(buf, kq + 3, e);
+      if (q < 0) return false;
+      const n = kq - k;
+      if (n === 8 && startsAt(buf, k - 1, e, P_RESOURCE)) return false;
+      if (n === 11 && startsAt(buf, k - 1, e, P_SUBRESOURCE)) {
+        if (sub >= 0) return false;
+        sub = kq + 3;
+        subEnd = q;
+      }
       i = q + 1;
     }
-    if (subAt < 0) return true;
-    // rare: walk the object up to the hit
-    let inString = false;
-    for (; i < subAt; i++) {
-      const c = buf[i]!;
-      if (c === Q) inString = !inString;
-      else if (c === 0x7d && !inString) return !(this.nbs > 0 && this.hasBackslash(start, i)); // closed first: the hit is elsewhere
-    }
-    if (inString || (buf[subAt - 1] !== 0x2c && subAt !== start)) return false;
-    const v = subAt + 15;
-    let q = v;
-    while (q < e && buf[q] !== Q) q++;
-    if (q >= e || buf[q + 1] !== 0x7d || (this.nbs > 0 && this.hasBackslash(start, q))) return false;
-    this.subresource = this.names.get(buf, v, q);
+    this.subresource = sub >= 0 ? this.names.get(buf, sub, subEnd) : '';
     return true;
   }
 

@@ -92,7 +92,7 @@ import { combineDetection, compiledOf, mostSelective } from '../sigma/index.js';
 import type { CItem, CValue, CompiledDetection } from '../sigma/index.js';
 import type { PatternInfo } from '../sigma/values.js';
 import { MAX_LITERALS, type SearchLiteral } from './literal-search.js';
-import { HEAD, K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_DETX, K_HEAD, K_KEY, K_NODE, K_OBJREF, K_REDACT, K_SUBRES, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
+import { HEAD, K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_DETX, K_HEAD, K_KEY, K_NODE, K_OBJREF, K_REDACT, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
 
 export type { PrefilterPlan };
 
@@ -279,7 +279,6 @@ export function planPrefilter(rules: readonly RuleSpec[], o: PlanOptions): { pla
   // where a skipped line's objectRef starts, for the coverage report (LineClassifier.head)
   if (o.coverage) {
     add('"objectRef":{', false, K_OBJREF);
-    add('"subresource":"', false, K_SUBRES);
   }
   for (const k of ENVELOPE_KEYS) add(k, false, K_BLOCK | K_KEY);
   for (const k of CONCAT) add(k, false, K_BLOCK);
@@ -294,7 +293,7 @@ export function planPrefilter(rules: readonly RuleSpec[], o: PlanOptions): { pla
     if (kinds[literals.indexOf(l)] === K_BS || kinds[literals.indexOf(l)] === K_HEAD) continue;
     // the objectRef key matters by its name only (its quotes, colon and brace are JSON's own)
     const kind = kinds[literals.indexOf(l)]!;
-    const body = kind === K_OBJREF ? 'objectRef' : kind === K_SUBRES ? 'subresource' : l.text.replace(/^"|"$/g, '');
+    const body = kind === K_OBJREF ? 'objectRef' : l.text.replace(/^"|"$/g, '');
     for (let i = 0; i < body.length; i++) {
       const c = body.charCodeAt(i);
       if ((kinds[literals.indexOf(l)]! & K_BLOCK) !== 0 && (c === 0x7b || c === 0x7d || c === 0x5b || c === 0x20 || c === 0x09 || c === 0x0d)) continue;
