@@ -92,6 +92,27 @@ export class CoverageCollector {
   }
 
   /**
+   * `observe` for an event whose line's head the scan read (LineClassifier.head):
+   * its class and second from the head's interned strings and cached second,
+   * cheaper than from the parsed event's fresh strings; the event itself for
+   * the sample, exactly as `observe` samples.
+   */
+  observeHeaded(rec: EventRecord, verb: string, resource: string, subresource: string, sec: number, time: string | undefined): void {
+    const src = rec.source;
+    const cluster = src.cluster;
+    let so = this.lastSource;
+    if (so === null || cluster !== this.lastCluster || (cluster === undefined && src.file !== this.lastFile)) so = this.sourceFor(cluster, src.file);
+    so.events++;
+    const c = this.recentClass(so, verb, resource, subresource);
+    c.n++;
+    const n = ++c.seen;
+    if (sec === sec) this.second(so, sec);
+    else if (time !== undefined) this.time(so, time);
+    else so.untimed++;
+    if (n <= INSPECT_FIRST || c.special !== 0 || ((this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0) >>> 27) === 0) this.inspectEvent(so, c, rec.event, src.format, src.file, src.line);
+  }
+
+  /**
    * The same from parts, for a caller that has them at hand (the decoder's
    * sink): no read of a Source object at all.
    */

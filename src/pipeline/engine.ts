@@ -151,6 +151,8 @@ export class Engine {
   private search: LiteralSearch | null = null;
   private cls = PARSE_ALL;
   private clsLen = 0;
+  private clsBuf: Buffer | null = null;
+  private clsEnd = 0;
   private clsOffset = 0;
   private readonly time = new TimeParser();
   private readonly rules: RuleSpec[];
@@ -176,7 +178,11 @@ export class Engine {
     };
     this.plainHandlers = {
       event: (rec) => {
-        if (cov) cov.observe(rec);
+        if (cov) {
+          const c = this.classifier!;
+          if (c.parsedHead(this.clsBuf!, this.clsEnd)) cov.observeHeaded(rec, c.verb, c.resource, c.subresource, c.sec, c.time);
+          else cov.observe(rec);
+        }
         if (timed) this.stamp(rec);
         const c = this.classifier!;
         const m = c.detOnly ? null : matchRulesIn(this.rules, rec, c.rules);
@@ -283,6 +289,8 @@ export class Engine {
       this.cls = k;
       this.clsOffset = offset;
       this.clsLen = e - s;
+      this.clsBuf = buf;
+      this.clsEnd = e;
       return true;
     }
     this.records++;

@@ -340,6 +340,11 @@ export class LineClassifier {
   private readonly slotResource: string[] = new Array<string>(HEAD_SLOTS).fill('');
   private readonly slotSubresource: string[] = new Array<string>(HEAD_SLOTS).fill('');
   private headSec = NaN;
+  // the last plain line's hits for parsedHead (hStsAt -1: no head to read)
+  private hVerbAt = -1;
+  private hObjAt = -1;
+  private hStsAt = -1;
+  private hD = 0;
   /** heads the head reader read (the rest were read in JavaScript) */
   wasmHeads = 0;
 
@@ -526,6 +531,11 @@ export class LineClassifier {
     if (buf[verbAt + 6] !== 0x3a || buf[verbAt + 7] !== Q || buf[verbAt + 8] === Q) return PARSE_ALL;
     if (!this.plainPrefix(buf, s, e, auditAt, stageKeyAt)) return PARSE_ALL;
     if (nbs > 0 && !this.escapesHarmless(buf, e)) return PARSE_ALL;
+    // where the head is, should the line be parsed (parsedHead)
+    this.hVerbAt = verbAt;
+    this.hObjAt = objAt;
+    this.hStsAt = stss === 1 && objs <= 1 ? stsAt : -1;
+    this.hD = this.headBase - shift;
     if (rules.length > 1) rules.sort((a, b) => a - b);
     this.redact = (flags & K_REDACT) !== 0;
     if (this.redact && this.plan.redactSensitive) {
@@ -679,6 +689,15 @@ export class LineClassifier {
     if (reader !== null) this.lastReader = reader;
     this.headReader = reader;
     this.headBase = base;
+  }
+
+  /**
+   * The head of the line just classified PARSE_PLAIN (buf[..e), as classified),
+   * for the coverage report: false when it cannot be read (then the parsed
+   * event is observed instead).
+   */
+  parsedHead(buf: Buffer, e: number): boolean {
+    return this.hStsAt >= 0 && this.head(buf, e, this.hVerbAt, this.hObjAt, this.hStsAt, this.hD);
   }
 
   /** The head in JavaScript: the reference, and the reader of every line the head reader declines. */
