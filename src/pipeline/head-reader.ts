@@ -25,7 +25,7 @@
 import { setFlagsFromString } from 'node:v8';
 import {
   BLOCK, BR, BR_IF, Code, END, I32, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U,
-  I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, LOOP, name, RETURN, section, SELECT, uleb, VOID, WA, word, type WasmMemory, type WasmModule,
+  I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, I8_EQ, I8_LT_U, I32_CTZ, BITMASK, LOOP, name, RETURN, section, SELECT, SPLAT, uleb, V128, V_LOAD, V_OR, VOID, WA, word, type WasmMemory, type WasmModule,
 } from './wasm-asm.js';
 
 /** Class slots (a power of two, at most 256: the slot is the result's low byte). */
@@ -49,6 +49,8 @@ function buildHeadModule(base: number): Uint8Array {
   // locals (zero at each call)
   const I = 6, C = 7, VE = 8, RS = 9, RE = 10, SS = 11, SE = 12, H = 13, LVL = 14, P = 15, KQ = 16, VQ = 17, FLAGS = 18, ENT = 19, K = 20, LIM = 21;
   const LOCALS = 16;
+  // v128 locals: the input, and the bytes that end a plain string's scan
+  const V = 22, VQUOTE = 23, VBS = 24, VSPACE = 25;
   const c = new Code();
   const fail = () => c.i32(-1).op(RETURN);
   const failIf = () => {
@@ -72,18 +74,34 @@ function buildHeadModule(base: number): Uint8Array {
     c.get(I).i32(1).op(I32_ADD).set(I).op(BR, 0);
     c.op(END).op(END);
   };
-  /** `to` = the closing quote of the string starting at `from`; a backslash, a control character or the line's end first: fail */
+  /**
+   * `to` = the closing quote of the string starting at `from`; a backslash, a
+   * control character or the line's end first: fail. Sixteen bytes at a time:
+   * the first of them that is a quote, a backslash or below 0x20 must be the
+   * closing quote, before the line's end (the bytes after it, the next line's
+   * newline or the input's zeroed slack, are all below 0x20).
+   */
   const stringTo = (from: number, to: number) => {
     c.get(from).set(to);
     c.op(BLOCK, VOID).op(LOOP, VOID);
-    c.get(to).get(E).op(I32_GE_U);
+    c.get(to).vmem(V_LOAD, 0).tee(V);
+    c.get(VQUOTE).simd(I8_EQ);
+    c.get(V).get(VBS).simd(I8_EQ).simd(V_OR);
+    c.get(V).get(VSPACE).simd(I8_LT_U).simd(V_OR);
+    c.simd(BITMASK).tee(C);
+    c.op(I32_EQZ).op(IF, VOID);
+    c.get(to).i32(16).op(I32_ADD).set(to).op(BR, 1);
+    c.op(END);
+    c.get(to).get(C).op(I32_CTZ).op(I32_ADD).tee(to).get(E).op(I32_GE_U);
+    load8(to).i32(Q).op(I32_NE).op(I32_OR);
     failIf();
-    load8(to).tee(C).i32(Q).op(I32_EQ).op(BR_IF, 1);
-    c.get(C).i32(BS).op(I32_EQ).get(C).i32(0x20).op(I32_LT_U).op(I32_OR);
-    failIf();
-    c.get(to).i32(1).op(I32_ADD).set(to).op(BR, 0);
+    c.op(BR, 1);
     c.op(END).op(END);
   };
+
+  c.i32(Q).simd(SPLAT).set(VQUOTE);
+  c.i32(BS).simd(SPLAT).set(VBS);
+  c.i32(0x20).simd(SPLAT).set(VSPACE);
 
   // ---- the level: one of the four the API server writes
   c.get(LVE).get(LVS).op(I32_SUB).set(K);
@@ -259,9 +277,11 @@ function buildHeadModule(base: number): Uint8Array {
   c.op(END);
 
   const fn: number[] = [];
-  uleb(1, fn);
+  uleb(2, fn);
   uleb(LOCALS, fn);
   fn.push(I32);
+  uleb(4, fn);
+  fn.push(V128);
   fn.push(...c.b);
   const body: number[] = [];
   uleb(fn.length, body);

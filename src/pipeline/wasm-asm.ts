@@ -108,6 +108,7 @@ export const I32_CTZ = 0x68, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32
 export const V_LOAD = 0x00, V_STORE = 0x0b, SWIZZLE = 0x0e, SPLAT = 0x0f, I8_EQ = 0x23, V_AND = 0x4e, BITMASK = 0x64, I16_SHR_U = 0x8d;
 // relaxed SIMD (V8 11.4+; Node 20 behind a flag): the x86 byte shuffle itself, without the lane-range fix-up
 export const RELAXED_SWIZZLE = 0x100;
+export const I8_LT_U = 0x26, V_OR = 0x50;
 export const I32_EQ = 0x46, I32_LE_U = 0x4d, I32_GE_S = 0x4e, I64_NE = 0x52, I64_STORE = 0x37, I32_STORE8 = 0x3a, SELECT = 0x1b;
 
 /** Little-endian i32 of four ASCII characters: a word of memory compared in one load. */

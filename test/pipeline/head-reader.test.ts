@@ -83,6 +83,8 @@ const EDITS: [string, (l: string, r: () => number) => string][] = [
   ['non-ASCII resource', (l) => l.replace(/"resource":"[a-z]+"/, '"resource":"pödß"')],
   ['long resource', (l) => l.replace(/"resource":"[a-z]+"/, `"resource":"${'r'.repeat(130)}"`)],
   ['resource key not first', (l) => l.replace(/"objectRef":\{"resource":"([a-z]+)",/, '"objectRef":{"namespace":"n","resource":"$1",')],
+  ['tab in a name', (l) => l.replace(/"objectRef":\{"resource":"([a-z]+)",/, '"objectRef":{"resource":"$1","name":"a\tb",')],
+  ['long name', (l) => l.replace(/"objectRef":\{"resource":"([a-z]+)",/, `"objectRef":{"resource":"$1","name":"${'n'.repeat(47)}",`)],
   ['brace in a name', (l) => l.replace(/"objectRef":\{"resource":"([a-z]+)",/, '"objectRef":{"resource":"$1","name":"a}b",')],
   ['subresource in a name', (l) => l.replace(/"objectRef":\{"resource":"([a-z]+)",/, '"objectRef":{"resource":"$1","name":"a\\",\\"subresource\\":\\"x",')],
   ['subresource added', (l) => l.replace(/("objectRef":\{[^}]*)\}/, '$1,"subresource":"status"}')],
