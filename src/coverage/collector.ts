@@ -99,17 +99,9 @@ export class CoverageCollector {
    */
   observeHeaded(rec: EventRecord, verb: string, resource: string, subresource: string, sec: number, time: string | undefined): void {
     const src = rec.source;
-    const cluster = src.cluster;
-    let so = this.lastSource;
-    if (so === null || cluster !== this.lastCluster || (cluster === undefined && src.file !== this.lastFile)) so = this.sourceFor(cluster, src.file);
-    so.events++;
-    const c = this.recentClass(so, verb, resource, subresource);
-    c.n++;
-    const n = ++c.seen;
-    if (sec === sec) this.second(so, sec);
-    else if (time !== undefined) this.time(so, time);
-    else so.untimed++;
-    if (n <= INSPECT_FIRST || c.special !== 0 || ((this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0) >>> 27) === 0) this.inspectEvent(so, c, rec.event, src.format, src.file, src.line);
+    const so = this.sourceOf(src.cluster, src.file);
+    const c = this.countHead(so, verb, resource, subresource, sec, time);
+    if (c.seen <= INSPECT_FIRST || c.special !== 0 || ((this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0) >>> 27) === 0) this.inspectEvent(so, c, rec.event, src.format, src.file, src.line);
   }
 
   /**
@@ -168,16 +160,8 @@ export class CoverageCollector {
 
   /** observeHead from parts (no head object per line): `body` false when the line holds no request or response object. */
   observeSkipped(file: string, cluster: string | undefined, verb: string, resource: string, subresource: string, time: string | undefined, body: boolean | undefined, sec = NaN): boolean {
-    let so = this.lastSource;
-    if (so === null || cluster !== this.lastCluster || (cluster === undefined && file !== this.lastFile)) so = this.sourceFor(cluster, file);
-    so.events++;
-    const c = this.recentClass(so, verb, resource, subresource);
-    c.n++;
-    const n = ++c.seen;
-    if (sec === sec) this.second(so, sec);
-    else if (time !== undefined) this.time(so, time);
-    else so.untimed++;
-    if (n <= INSPECT_FIRST || (c.special !== 0 && body !== false)) return true;
+    const c = this.countHead(this.sourceOf(cluster, file), verb, resource, subresource, sec, time);
+    if (c.seen <= INSPECT_FIRST || (c.special !== 0 && body !== false)) return true;
     this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0;
     return this.rnd >>> 22 === 0;
   }
@@ -353,6 +337,24 @@ export class CoverageCollector {
     if (this.pooled) out.push(this.pooled);
     for (const so of out) so.flushFormat();
     return out;
+  }
+
+  /** The source of an event, the last one's when it is the same. */
+  private sourceOf(cluster: string | undefined, file: string): SourceObservation {
+    const so = this.lastSource;
+    return so === null || cluster !== this.lastCluster || (cluster === undefined && file !== this.lastFile) ? this.sourceFor(cluster, file) : so;
+  }
+
+  /** Counts an event of a source from its head (its class's names and its second, else its time as text): its class. */
+  private countHead(so: SourceObservation, verb: string, resource: string, subresource: string, sec: number, time: string | undefined): EventClass {
+    so.events++;
+    const c = this.recentClass(so, verb, resource, subresource);
+    c.n++;
+    c.seen++;
+    if (sec === sec) this.second(so, sec);
+    else if (time !== undefined) this.time(so, time);
+    else so.untimed++;
+    return c;
   }
 
   private sourceFor(cluster: string | undefined, file: string): SourceObservation {
