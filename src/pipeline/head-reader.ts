@@ -22,8 +22,8 @@
  *   else: slot | level << 8 | MISS | NEW_SECOND; on MISS the class's byte
  *   ranges are at POSITIONS (six i32: verb, resource, subresource starts and ends).
  */
-import { setFlagsFromString } from 'node:v8';
 import {
+  compileOptimised,
   BLOCK, BR, BR_IF, Code, END, I32, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U,
   I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, I8_EQ, I8_LT_U, I32_CTZ, BITMASK, LOOP, name, RETURN, section, SELECT, SPLAT, uleb, V128, V_LOAD, V_OR, VOID, WA, word, type WasmMemory, type WasmModule,
 } from './wasm-asm.js';
@@ -313,15 +313,8 @@ function headModule(base: number): WasmModule | null {
   m = null;
   try {
     const bytes = buildHeadModule(base);
-    if (WA && WA.validate(bytes)) {
-      // called once per line, short: optimised from the first call
-      setFlagsFromString('--no-liftoff');
-      try {
-        m = new WA.Module(bytes);
-      } finally {
-        setFlagsFromString('--liftoff');
-      }
-    }
+    // called once per line, short: optimised from the first call
+    if (WA && WA.validate(bytes)) m = compileOptimised(bytes);
   } catch {
     m = null;
   }

@@ -24,7 +24,7 @@
  * 64 literals and 64 MiB per block.
  */
 import { setFlagsFromString } from 'node:v8';
-import { BITMASK, BLOCK, BR, BR_IF, Code, END, I16_SHR_U, I32, I32_ADD, I32_AND, I32_CTZ, I32_EQZ, I32_GE_U, I32_GT_S, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_SUB, I32_XOR, I64_AND, I64_EQZ, I64_LOAD, I64_OR, I64_XOR, I8_EQ, IF, LOOP, RELAXED_SWIZZLE, RETURN, section, SPLAT, SWIZZLE, uleb, V128, V_AND, V_LOAD, V_STORE, VOID, WA, type WasmMemory, type WasmModule } from './wasm-asm.js';
+import { BITMASK, BLOCK, BR, BR_IF, Code, END, I16_SHR_U, I32, I32_ADD, I32_AND, I32_CTZ, I32_EQZ, I32_GE_U, I32_GT_S, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_SUB, I32_XOR, I64_AND, I64_EQZ, I64_LOAD, I64_OR, I64_XOR, I8_EQ, IF, LOOP, RELAXED_SWIZZLE, RETURN, section, SPLAT, SWIZZLE, uleb, V128, V_AND, V_LOAD, V_STORE, VOID, WA, compileOptimised, type WasmMemory, type WasmModule } from './wasm-asm.js';
 import { HEAD_BYTES, HeadReader } from './head-reader.js';
 
 export interface SearchLiteral {
@@ -288,17 +288,8 @@ function wasmModule(shuffle: Shuffle): WasmModule | null {
       setFlagsFromString('--experimental-wasm-relaxed-simd');
       ok = WA.validate(bytes);
     }
-    if (ok && WA) {
-      // The kernel runs as one long call per block, and V8 moves a running WebAssembly
-      // function to optimised code only at its next call: compile it optimised from
-      // the start (a few hundred bytes, so that costs nothing).
-      setFlagsFromString('--no-liftoff');
-      try {
-        mod = new WA.Module(bytes);
-      } finally {
-        setFlagsFromString('--liftoff');
-      }
-    }
+    // the kernel runs as one long call per block: optimised from the start
+    if (ok && WA) mod = compileOptimised(bytes);
   } catch {
     mod = null;
   }

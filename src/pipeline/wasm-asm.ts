@@ -4,6 +4,8 @@
  * dependency. Node ships no SIMD or byte-level fast path of its own, and a
  * JavaScript byte loop costs several nanoseconds per byte on this machine.
  */
+import { setFlagsFromString } from 'node:v8';
+
 // The WebAssembly JS API, as much of it as is used (lib "ES2022" does not declare it).
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -17,6 +19,21 @@ export interface WasmApi {
   Memory: new (d: { initial: number }) => WasmMemory;
 }
 export const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/**
+ * Compiles a module straight to optimised code: V8 otherwise starts with its
+ * baseline compiler and moves a function up only at a later call, while the
+ * scan's kernels run as a few long calls (the search) or from the first line
+ * on (the head reader). A few hundred bytes: compiling costs nothing.
+ */
+export function compileOptimised(bytes: Uint8Array): WasmModule {
+  setFlagsFromString('--no-liftoff');
+  try {
+    return new WA!.Module(bytes);
+  } finally {
+    setFlagsFromString('--liftoff');
+  }
+}
 
 
 export function uleb(n: number, out: number[]): void {
