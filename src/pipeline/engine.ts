@@ -18,7 +18,8 @@ import type { RuleSpec } from '../ruleset/rule-spec.js';
 import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js';
 import { decodeInto, matchRules, matchRulesIn, newCounters, sourceOf, type DecodeCounters } from './evaluate.js';
 import { literalSearch, type LiteralSearch } from './literal-search.js';
-import { LAZY, LineClassifier, NODE, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
+import { factEvent } from './fact-event.js';
+import { FACT, LAZY, LineClassifier, NODE, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 
 export interface ResultSink {
   /** a line the prefilter skipped: one raw event that matched nothing (t: its event time, NaN unless the detectors are on) */
@@ -147,6 +148,8 @@ export class Engine {
   lazyLines = 0;
   /** nodes' requests read from their bytes (NODE) */
   nodeLines = 0;
+  /** plain requests read from their bytes (FACT) */
+  factLines = 0;
   private readonly classifier: LineClassifier | null;
   private search: LiteralSearch | null = null;
   private cls = PARSE_ALL;
@@ -285,7 +288,7 @@ export class Engine {
   private filter(buf: Buffer, s: number, e: number, offset: number, file: string, line: number): boolean {
     const c = this.classifier!;
     const k = c.classify(buf, s, e, offset);
-    if (k !== SKIP && k !== LAZY && k !== NODE) {
+    if (k !== SKIP && k !== LAZY && k !== NODE && k !== FACT) {
       this.cls = k;
       this.clsOffset = offset;
       this.clsLen = e - s;
@@ -301,6 +304,13 @@ export class Engine {
     if (k === LAZY) {
       this.lazyLines++;
       const rec: LazyRecord = { event: { auditID: c.id, stage: c.stage }, source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: this.time.eventTime(c.rrt, c.sts), len: e - s, lazy: true };
+      this.sink.event(rec, null, true, offset, e - s);
+      return false;
+    }
+    if (k === FACT) {
+      this.factLines++;
+      // the detectors' view of the event; a finding reads the line again
+      const rec: EventRecord & { t: number; len: number } = { event: factEvent(c.facts.v, c.id, c.stage, c.factVerb), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: this.time.eventTime(c.rrt, c.sts), len: e - s };
       this.sink.event(rec, null, true, offset, e - s);
       return false;
     }

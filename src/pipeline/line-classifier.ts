@@ -5,6 +5,7 @@
  * plain data.
  */
 import { isFinalStage } from '../event/types.js';
+import { FactReader } from './fact-reader.js';
 import { HEAD_SLOTS, MISS, NEW_SECOND, type HeadReader } from './head-reader.js';
 import type { LiteralSearch, SearchLiteral } from './literal-search.js';
 
@@ -72,6 +73,13 @@ export const LAZY = 3;
  * its user, groups and client address are read from the bytes (`node*`).
  */
 export const NODE = 4;
+/**
+ * (with the detectors, `lazyOn`) the final stage of a plain request that
+ * only the detectors read and none of whose bodies they read (no pod,
+ * Secret or TokenRequest in the line): its view (fact-event.ts) is read
+ * from the bytes (`facts`, `factVerb`).
+ */
+export const FACT = 5;
 
 const Q = 0x22;
 const BS = 0x5c;
@@ -313,6 +321,11 @@ export class LineClassifier {
   nodeUser = '';
   nodeGroups = -1;
   nodeIp: string | undefined = undefined;
+  /** (FACT) the line's view for the detectors, and its verb */
+  readonly facts = new FactReader((b, p, q) => this.names.get(b, p, q));
+  factVerb = '';
+  /** where the stage's value ends (its closing quote) */
+  private stageEnd = 0;
   // the last list of strings read (strings)
   private listHas = false;
   private listLast = -1;
@@ -559,6 +572,7 @@ export class LineClassifier {
       if (!isFinalStage(this.stage)) kind = LAZY;
       // a final stage: parsed, unless it is a node's request only the cluster model reads
       else if ((flags & K_DETX) === 0 && nodeHits === 1 && this.nodeFacts(buf, e, verbAt, nodeAt)) kind = NODE;
+      else if ((flags & K_DETBODY) === 0 && this.plainFacts(buf, e, verbAt)) kind = FACT;
       else return PARSE_PLAIN;
     }
     // what is not read now must read cleanly: else parse (plainly when the detectors need it)
@@ -619,6 +633,16 @@ export class LineClassifier {
     this.nodeUser = buf.toString('utf8', nodeAt + 1, ue);
     this.nodeGroups = groups;
     this.nodeIp = ip;
+    return true;
+  }
+
+  /** A plain request's view, read from its bytes after the stage (FactReader), and its verb (a plain string). */
+  private plainFacts(buf: Buffer, e: number, verbAt: number): boolean {
+    const vs = verbAt + 8;
+    const ve = shortString(buf, vs, e, 64);
+    if (ve < 0 || (this.nbs > 0 && this.hasBackslash(vs, ve))) return false;
+    if (!this.facts.read(buf, this.stageEnd + 1, e)) return false;
+    this.factVerb = known(buf, vs, ve, VERBS, VERB_BYTES, this.names);
     return true;
   }
 
@@ -891,6 +915,7 @@ export class LineClassifier {
     this.idAscii = ascii;
     this.idHash = h | 0;
     this.stage = stageAt(buf, p, q);
+    this.stageEnd = q;
     return true;
   }
 

@@ -108,7 +108,7 @@ export interface ScanSummary {
    * preliminary stages held unread (read only when their final stage never came), nodes' requests read
    * from their bytes, threads used
    */
-  engine?: { prefilter: string; skipped_lines: number; lazy_lines?: number; node_lines?: number; workers: number };
+  engine?: { prefilter: string; skipped_lines: number; lazy_lines?: number; node_lines?: number; fact_lines?: number; workers: number };
   /** held preliminary stages that could not be read again when needed (the file changed, or the line is no valid event) */
   lazy_unreadable?: number;
   coverage?: CoverageReport;
@@ -292,6 +292,7 @@ async function readInputs(x: InputContext): Promise<void> {
   let skipped = 0;
   let lazy = 0;
   let nodes = 0;
+  let facts = 0;
   try {
     for (let fi = 0; fi < o.inputs.length; fi++) {
       const file = o.inputs[fi]!;
@@ -376,12 +377,13 @@ async function readInputs(x: InputContext): Promise<void> {
       skipped += pool.skippedLines;
       lazy += pool.lazyLines;
       nodes += pool.nodeLines;
+      facts += pool.factLines;
       await pool.close();
     }
   }
   addCounters(counters, engine.counters);
   summary.records += engine.records;
-  summary.engine = { prefilter: 'on', skipped_lines: skipped + engine.skippedLines, lazy_lines: lazy + engine.lazyLines, node_lines: nodes + engine.nodeLines, workers: pool ? pool.threads : 1 };
+  summary.engine = { prefilter: 'on', skipped_lines: skipped + engine.skippedLines, lazy_lines: lazy + engine.lazyLines, node_lines: nodes + engine.nodeLines, fact_lines: facts + engine.factLines, workers: pool ? pool.threads : 1 };
 }
 
 /** Adds decoding counters (by_format keys in their order of first appearance). */

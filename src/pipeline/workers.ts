@@ -27,7 +27,8 @@ import { decodeRecord, type PickOptions } from '../formats/picker.js';
 import { redactEvent } from '../event/redact.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
 import { gzipMagicAt, type InputFile } from '../sources/inputs.js';
-import { BlockReader, FACT_ANNOTATIONS, FACT_EXTRA, FACT_WIDTH, OP_FACT, OP_OBJ, OP_REJECT, OP_SKIPPED, OP_TEXT, STAGE_CODES, STAGE_NONE, type BlockResult } from './block.js';
+import { BlockReader, FACT_WIDTH, OP_FACT, OP_OBJ, OP_REJECT, OP_SKIPPED, OP_TEXT, STAGE_CODES, STAGE_NONE, type BlockResult } from './block.js';
+import { emptyFact, factEvent, FACT_ANNOTATIONS } from './fact-event.js';
 import type { Engine } from './engine.js';
 import { decodeInto, matchRules, matchRulesIn, sourceOf, type DecodeCounters } from './evaluate.js';
 import type { PrefilterPlan } from './line-classifier.js';
@@ -178,6 +179,7 @@ export class ParallelReader {
   skippedLines = 0;
   lazyLines = 0;
   nodeLines = 0;
+  factLines = 0;
   /** time this thread spent on consuming and on its own blocks, and the workers on theirs (ms) */
   private mainMs = 0;
   private workerMs = 0;
@@ -338,6 +340,7 @@ export class ParallelReader {
     let bp = 0;
     const S = r.strs;
     const F = r.facts;
+    const fv = emptyFact();
     const op = r.op;
     for (let i = 0; i < op.length; i++) {
       switch (op[i]) {
@@ -415,56 +418,28 @@ export class ParallelReader {
             const v = F[b + k]!;
             return v < 0 ? undefined : S[v];
           };
-          const ev: EventRecord['event'] = {};
           const idLen = r.fIdLen[fi]!;
+          let auditID: string | undefined;
           if (idLen >= 0) {
-            ev.auditID = r.fIds.slice(fp, fp + idLen);
+            auditID = r.fIds.slice(fp, fp + idLen);
             fp += idLen;
           }
-          const stage = str(0);
-          if (stage !== undefined) ev.stage = stage;
-          const verb = str(1);
-          if (verb !== undefined) ev.verb = verb;
-          const username = str(2);
-          const nodes = F[b + 3]!;
-          if (username !== undefined || nodes >= 0 || F[b + 4]! >= 0 || F[b + 5]! >= 0 || F[b + 6]! >= 0) {
-            const user: NonNullable<EventRecord['event']['user']> = {};
-            if (username !== undefined) user.username = username;
-            if (nodes >= 0) user.groups = nodes === 1 ? ['system:nodes'] : [];
-            for (let k = 0; k < 3; k++) {
-              const v = str(4 + k);
-              if (v !== undefined) (user.extra ??= {})[FACT_EXTRA[k]!] = [v];
-            }
-            ev.user = user;
-          }
-          const imp = str(7);
-          if (imp !== undefined) ev.impersonatedUser = { username: imp };
-          const ip = str(8);
-          if (ip !== undefined) ev.sourceIPs = [ip];
-          const ua = str(9);
-          if (ua !== undefined) ev.userAgent = ua;
-          if (F[b + 10]! >= 0) {
-            const o: NonNullable<EventRecord['event']['objectRef']> = {};
-            const resource = str(11);
-            if (resource !== undefined) o.resource = resource;
-            const sub = str(12);
-            if (sub !== undefined) o.subresource = sub;
-            const ns = str(13);
-            if (ns !== undefined) o.namespace = ns;
-            const name = str(14);
-            if (name !== undefined) o.name = name;
-            ev.objectRef = o;
-          }
-          const code = r.fCode[fi]!;
-          if (!Number.isNaN(code)) ev.responseStatus = { code };
-          if (F[b + 15]! >= 0) {
-            const a: Record<string, string> = {};
-            for (let k = 0; k < FACT_ANNOTATIONS.length; k++) {
-              const v = str(16 + k);
-              if (v !== undefined) a[FACT_ANNOTATIONS[k]!] = v;
-            }
-            ev.annotations = a;
-          }
+          const v = fv;
+          v.username = str(2);
+          v.nodes = F[b + 3]!;
+          for (let k = 0; k < 3; k++) v.extra[k] = str(4 + k);
+          v.impersonated = str(7);
+          v.clientIp = str(8);
+          v.userAgent = str(9);
+          v.objectRef = F[b + 10]! >= 0;
+          v.resource = str(11);
+          v.subresource = str(12);
+          v.namespace = str(13);
+          v.name = str(14);
+          v.code = r.fCode[fi]!;
+          v.annotations = F[b + 15]! >= 0;
+          for (let k = 0; k < FACT_ANNOTATIONS.length; k++) v.ann[k] = str(16 + k);
+          const ev = factEvent(v, auditID, str(0), str(1));
           const off = r.fOff[fi]!;
           const line = baseLine + r.fLine[fi]! - 1;
           const source = sourceOf(off >= 0 ? { file, line, offset: off } : { file, line }, 'raw', cluster);
@@ -492,6 +467,7 @@ export class ParallelReader {
     this.skippedLines += r.skippedLines;
     this.lazyLines += r.lazyLines;
     this.nodeLines += r.nodeLines;
+    this.factLines += r.factLines;
   }
 }
 

@@ -179,7 +179,7 @@ function counts(s: ScanSummary): Record<string, unknown> {
   };
 }
 
-async function differential(name: string, files: Record<string, string[]>, set: RuleSet, cfg: Config, detectors: boolean, expect: { lazy?: boolean; node?: boolean } = {}): Promise<void> {
+async function differential(name: string, files: Record<string, string[]>, set: RuleSet, cfg: Config, detectors: boolean, expect: { lazy?: boolean; node?: boolean; fact?: boolean } = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-diff-'));
   const paths = Object.entries(files).map(([f, lines]) => {
     const p = join(dir, f);
@@ -207,6 +207,7 @@ async function differential(name: string, files: Record<string, string[]>, set: 
     // with the detectors, preliminary stages are held unread (and read when their final stage never comes)
     if (detectors && expect.lazy) assert.ok((got.summary.engine?.lazy_lines ?? 0) > 0, `${name} (${v.label}): no line was held unread`);
     if (detectors && expect.node) assert.ok((got.summary.engine?.node_lines ?? 0) > 0, `${name} (${v.label}): no node's request was read from its bytes`);
+    if (detectors && expect.fact) assert.ok((got.summary.engine?.fact_lines ?? 0) > 0, `${name} (${v.label}): no plain request was read from its bytes`);
   }
 }
 
@@ -224,7 +225,7 @@ test('the prefilter is on for the built-in rules, with and without the detectors
 test('generated logs, built-in rules: stateless and with the detectors', async () => {
   const lines = generated({ seed: 7, events: 4000, eventsPerSecond: 40 });
   await differential('generated', { 'audit.log': lines }, builtinRules(), {}, false);
-  await differential('generated+detectors', { 'audit.log': lines }, builtinRules(), {}, true, { lazy: true, node: true });
+  await differential('generated+detectors', { 'audit.log': lines }, builtinRules(), {}, true, { lazy: true, node: true, fact: true });
 });
 
 test('generated logs in every shape: no RequestReceived, no JTI, RequestResponse level, no ResponseComplete', async () => {
@@ -317,4 +318,29 @@ test("nodes' requests read from their bytes, in every shape of user the reader m
   // escapes written by hand: JSON.stringify would double the backslash
   const fixed = lines.map((l) => l.replace('ip\\\\u002d', 'ip\\u002d'));
   await differential('node shapes', { 'nodes.log': fixed }, builtinRules(), {}, true, { node: true });
+});
+
+test("plain requests read from their bytes (FactReader), in every shape the reader must follow or leave to the parser", async () => {
+  const r = rng(77);
+  const edits: ((ev: Record<string, unknown>) => string)[] = [
+    (ev) => JSON.stringify({ ...ev, userAgent: null }),
+    (ev) => JSON.stringify({ ...ev, responseStatus: { code: '403' } }),
+    (ev) => JSON.stringify({ ...ev, sourceIPs: ['192.0.2.77', ...(ev.sourceIPs as string[])] }),
+    (ev) => JSON.stringify({ ...ev, sourceIPs: [...(ev.sourceIPs as string[]), '198.51.100.9'] }),
+    (ev) => JSON.stringify({ ...ev, impersonatedUser: { username: 'system:admin' } }),
+    (ev) => JSON.stringify({ ...ev, annotations: { ...(ev.annotations as object), 'authentication.k8s.io/legacy-token': 'x:y' } }),
+    (ev) => JSON.stringify({ ...ev, annotations: {} }),
+    (ev) => JSON.stringify({ ...ev, p_log_type: 'Amazon.EKS.Audit', requestObject: { spec: { a: [1, 2.5, true, null] } } }),
+    (ev) => JSON.stringify(ev).replace(/"authentication.kubernetes.io\/credential-id":\[("[^"]*")\]/, '"authentication.kubernetes.io/credential-id":$1'),
+    (ev) => JSON.stringify(ev).replace(/"user":\{/, '"user":{"username":"system:serviceaccount:default:decoy",'),
+    (ev) => JSON.stringify(ev).replace(/"code":(\d+)/, '"code":$1,"code":500'),
+    (ev) => JSON.stringify(ev).replace(/"objectRef":\{/, '"objectRef":{"namespace":"other",'),
+    (ev) => JSON.stringify(ev).replace(/"userAgent":"/, '"userAgent":"\\u0041'),
+    (ev) => JSON.stringify({ ...ev, user: { ...(ev.user as object), groups: ['system:nodes'] } }),
+  ];
+  const lines = generated({ seed: 17, events: 3000, eventsPerSecond: 20 }).map((l) => {
+    if (!l.includes('"stage":"ResponseComplete"') || !l.includes('"username":"system:serviceaccount:') || r() < 0.5) return l;
+    return edits[Math.floor(r() * edits.length)]!(JSON.parse(l) as Record<string, unknown>);
+  });
+  await differential('plain shapes', { 'plain.log': lines }, builtinRules(), {}, true, { fact: true, lazy: true });
 });
