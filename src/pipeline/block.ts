@@ -36,7 +36,6 @@ import { factEvent } from './fact-event.js';
 import { FACT, LAZY, LineClassifier, NODE, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 import { emptyFact, FACT_ANNOTATIONS, FACT_EXTRA, factOf } from './fact-event.js';
 import { literalSearch, type LiteralSearch, type SearchLayout } from './literal-search.js';
-import { hashBytes } from './id-set.js';
 
 /** The stream's chunk size (sources/inputs.ts HIGH_WATER): pieces are cut on its multiples. */
 export const PIECE = 1 << 20;
@@ -263,7 +262,7 @@ export class BlockReader {
     }
     const buf = Buffer.from(input.buffer, input.byteOffset, len);
     const search = this.search;
-    this.classifier.setLazyBlock(start, input, (from, to) => search.runRange(from, to), (from, to) => search.backslashes(from, to), this.o.plan.coverage ? (search.heads?.() ?? undefined) : undefined);
+    this.classifier.setLazyBlock(start, input, (from, to) => search.runRange(from, to), (from, to) => search.backslashes(from, to), this.o.plan.coverage ? (search.heads?.() ?? undefined) : undefined, this.o.detectors ? (search.tapes?.() ?? undefined) : undefined);
     const splitter = this.splitter(t.name, start, out);
     // pieces cut where the stream's chunks would end
     let p = start;

@@ -216,7 +216,7 @@ export class Engine {
 
   /** The classifier's next lines come from `bytes` (in the searcher's memory), at input offset `start`. */
   private classifyFrom(s: LiteralSearch, start: number, bytes: Uint8Array): void {
-    this.classifier!.setLazyBlock(start, bytes, (from, to) => s.runRange(from, to), (from, to) => s.backslashes(from, to), this.o.plan!.coverage ? (s.heads?.() ?? undefined) : undefined);
+    this.classifier!.setLazyBlock(start, bytes, (from, to) => s.runRange(from, to), (from, to) => s.backslashes(from, to), this.o.plan!.coverage ? (s.heads?.() ?? undefined) : undefined, this.o.detectors ? (s.tapes?.() ?? undefined) : undefined);
   }
 
   /**

@@ -5,168 +5,90 @@
  * parsing and decoding each of them whole costs several times more than
  * walking its bytes once.
  *
- * Exact or nothing: the walk covers every byte after the stage (the line
- * classifier has checked the fixed head before it, and that every escape in
- * the line is valid), checks the JSON as the parser would, and accepts the
- * line only when the parsed, checked event (formats/check.ts) would give
- * the same values. Anything it does not follow is declined and the line is
- * parsed: whitespace between tokens, an escape in a key or in a value it
- * reads, null or another type in a field the decoder checks, a repeated
- * key the view depends on (the parser keeps the last), an impersonated
- * user, a response code written as a string.
+ * Exact or nothing: it walks the line's tape (json-tape.ts: the line is
+ * one JSON object, checked as the parser would), and accepts the line only
+ * when the parsed, checked event (formats/check.ts) would give the same
+ * values. Anything it does not follow is declined and the line is parsed:
+ * an escape in a key it matches or in a value it reads, null or another
+ * type in a field the decoder checks, a repeated key the view depends on
+ * (the parser keeps the last), an impersonated user, a response code
+ * written as a string.
  */
 import type { FactValues } from './fact-event.js';
 import { FACT_ANNOTATIONS, FACT_EXTRA, emptyFact } from './fact-event.js';
+import { T_ARR, T_NUM, T_OBJ, T_STR, T_STR_ESC } from './json-tape.js';
 
-const Q = 0x22;
-const BS = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN = 0x7b;
-const CLOSE = 0x7d;
-const LIST = 0x5b;
-const LIST_END = 0x5d;
-/** nesting deeper than this is left to the parser */
-const MAX_DEPTH = 64;
 
-type Intern = (buf: Buffer, p: number, q: number) => string;
+/**
+ * Keys found by their length and last byte, then compared from the end: the
+ * keys read here share long prefixes (`authentication.kubernetes.io/…`), and
+ * each byte compared in JavaScript costs nanoseconds.
+ */
+class KeyTable {
+  private readonly slot = new Int16Array(64 * 256).fill(-1);
+  private readonly keys: Uint8Array[];
 
-/** Keys as bytes, each with its number in its table. */
-function keys(names: readonly string[]): Uint8Array[] {
-  return names.map((k) => new TextEncoder().encode(k));
+  constructor(names: readonly string[]) {
+    this.keys = names.map((k) => Buffer.from(k));
+    this.keys.forEach((b, t) => {
+      const at = ((b.length & 63) << 8) | b[b.length - 1]!;
+      this.slot[at] = this.slot[at] === -1 ? t : -2;
+    });
+  }
+
+  /** Which key the bytes buf[k..kq) are (-1: none). */
+  find(buf: Uint8Array, k: number, kq: number): number {
+    const n = kq - k;
+    if (n === 0) return -1;
+    const c = this.slot[((n & 63) << 8) | buf[kq - 1]!]!;
+    if (c === -1) return -1;
+    if (c >= 0) return this.equal(buf, k, n, c) ? c : -1;
+    for (let t = 0; t < this.keys.length; t++) if (this.equal(buf, k, n, t)) return t;
+    return -1;
+  }
+
+  private equal(buf: Uint8Array, k: number, n: number, t: number): boolean {
+    const b = this.keys[t]!;
+    if (b.length !== n) return false;
+    for (let i = n - 1; i >= 0; i--) if (buf[k + i] !== b[i]) return false;
+    return true;
+  }
 }
 
-// top-level members after the stage, with the prefix's (which must not come again)
-const TOP = keys(['requestURI', 'verb', 'user', 'impersonatedUser', 'sourceIPs', 'userAgent', 'objectRef', 'responseStatus', 'requestReceivedTimestamp', 'stageTimestamp', 'annotations', 'kind', 'apiVersion', 'level', 'auditID', 'stage']);
-const T_URI = 0, T_VERB = 1, T_USER = 2, T_IMP = 3, T_IPS = 4, T_UA = 5, T_OBJ = 6, T_STATUS = 7, T_RRT = 8, T_STS = 9, T_ANN = 10, T_PREFIX = 11;
-const USER = keys(['username', 'uid', 'groups', 'extra']);
+// top-level members, the fixed head's included (each may come once)
+const TOP = new KeyTable(['requestURI', 'verb', 'user', 'impersonatedUser', 'sourceIPs', 'userAgent', 'objectRef', 'responseStatus', 'requestReceivedTimestamp', 'stageTimestamp', 'annotations', 'kind', 'apiVersion', 'level', 'auditID', 'stage']);
+const T_USER = 2, T_IMP = 3, T_IPS = 4, T_UA = 5, T_OBJREF = 6, T_STATUS = 7, T_ANN = 10, T_HEAD = 11;
+const USER = new KeyTable(['username', 'uid', 'groups', 'extra']);
 const U_NAME = 0, U_UID = 1, U_GROUPS = 2, U_EXTRA = 3;
-const EXTRA = keys(FACT_EXTRA);
-const OBJ = keys(['resource', 'subresource', 'namespace', 'name', 'apiGroup', 'apiVersion', 'uid', 'resourceVersion']);
-const STATUS = keys(['code']);
-const ANN = keys(FACT_ANNOTATIONS);
-const NODES = new TextEncoder().encode('system:nodes');
-const TRUE = new TextEncoder().encode('true');
-const FALSE = new TextEncoder().encode('false');
-const NULL = new TextEncoder().encode('null');
+const EXTRA = new KeyTable(FACT_EXTRA);
+const OBJ = new KeyTable(['resource', 'subresource', 'namespace', 'name', 'apiGroup', 'apiVersion', 'uid', 'resourceVersion']);
+const STATUS = new KeyTable(['code']);
+const ANN = new KeyTable(FACT_ANNOTATIONS);
+const NODES = new KeyTable(['system:nodes']);
 
-/** Which of `table` the plain key buf[k..kq) is (-1: none). */
-function keyOf(buf: Uint8Array, k: number, kq: number, table: Uint8Array[]): number {
-  const n = kq - k;
-  for (let t = 0; t < table.length; t++) {
-    const b = table[t]!;
-    if (b.length !== n) continue;
-    let i = 0;
-    while (i < n && buf[k + i] === b[i]) i++;
-    if (i === n) return t;
-  }
-  return -1;
-}
-
-function bytesAt(buf: Uint8Array, at: number, e: number, b: Uint8Array): boolean {
-  if (at + b.length > e) return false;
-  for (let i = 0; i < b.length; i++) if (buf[at + i] !== b[i]) return false;
-  return true;
-}
-
-/** The closing quote of the string whose opening quote is at `at` - 1, when it holds no escape and no control character; -1 otherwise. */
-function plainEnd(buf: Uint8Array, at: number, e: number): number {
-  for (let i = at; i < e; i++) {
-    const c = buf[i]!;
-    if (c === Q) return i;
-    if (c === BS || c < 0x20) return -1;
-  }
-  return -1;
-}
-
-/** Past the string whose opening quote is at `at` (escapes are known valid); -1 for a control character or no end. */
-function skipString(buf: Uint8Array, at: number, e: number): number {
-  for (let i = at + 1; i < e; i++) {
-    const c = buf[i]!;
-    if (c === Q) return i + 1;
-    if (c === BS) i++;
-    else if (c < 0x20) return -1;
-  }
-  return -1;
-}
-
-function isDigit(c: number | undefined): boolean {
-  return c !== undefined && c >= 0x30 && c <= 0x39;
-}
-
-/** Past a JSON number at `at`; -1 when it is not one. */
-function skipNumber(buf: Uint8Array, at: number, e: number): number {
-  let i = at;
-  if (buf[i] === 0x2d) i++;
-  if (buf[i] === 0x30) i++;
-  else {
-    if (!isDigit(buf[i])) return -1;
-    while (i < e && isDigit(buf[i])) i++;
-  }
-  if (buf[i] === 0x2e) {
-    i++;
-    if (!isDigit(buf[i])) return -1;
-    while (i < e && isDigit(buf[i])) i++;
-  }
-  if (buf[i] === 0x65 || buf[i] === 0x45) {
-    i++;
-    if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
-    if (!isDigit(buf[i])) return -1;
-    while (i < e && isDigit(buf[i])) i++;
-  }
-  return i <= e ? i : -1;
-}
-
-/** Past any JSON value at `at` (no whitespace); -1 when it is not one. */
-function skipValue(buf: Uint8Array, at: number, e: number, depth: number): number {
-  const c = buf[at];
-  if (c === Q) return skipString(buf, at, e);
-  if (c === OPEN || c === LIST) {
-    if (depth >= MAX_DEPTH) return -1;
-    const obj = c === OPEN;
-    const end = obj ? CLOSE : LIST_END;
-    let i = at + 1;
-    if (buf[i] === end) return i + 1;
-    for (;;) {
-      if (obj) {
-        if (buf[i] !== Q) return -1;
-        i = skipString(buf, i, e);
-        if (i < 0 || buf[i] !== COLON) return -1;
-        i++;
-      }
-      i = skipValue(buf, i, e, depth + 1);
-      if (i < 0) return -1;
-      const d = buf[i];
-      if (d === end) return i + 1;
-      if (d !== COMMA) return -1;
-      i++;
-    }
-  }
-  if (c === 0x74) return bytesAt(buf, at, e, TRUE) ? at + 4 : -1;
-  if (c === 0x66) return bytesAt(buf, at, e, FALSE) ? at + 5 : -1;
-  if (c === 0x6e) return bytesAt(buf, at, e, NULL) ? at + 4 : -1;
-  return skipNumber(buf, at, e);
+/** Buffer's own UTF-8 decoder, without toString's argument checks (the bounds are the tape's). */
+interface Utf8Slicer {
+  utf8Slice(start: number, end: number): string;
 }
 
 export class FactReader {
   /** what the last accepted line says (valid until the next read) */
   readonly v: FactValues = emptyFact();
   private buf: Buffer = Buffer.alloc(0);
-  private e = 0;
-  // the member being read: its plain key buf[k..kq) and where its value starts
-  private k = 0;
-  private kq = 0;
+  private w: Uint32Array = new Uint32Array(0);
+  private s = 0;
 
-  constructor(private readonly intern: Intern) {}
 
   /**
-   * Reads the line buf[..e) (its last byte the top-level `}`) from `at`, just
-   * past the stage's value: true when every member that follows was read or
-   * checked and `v` holds the line's view; false to parse the line instead.
+   * Reads the line buf[s..e) from its tape (`words`, `n` tokens; -1: the
+   * line is not JSON): true when `v` holds the line's view, false to parse
+   * the line instead.
    */
-  read(buf: Buffer, at: number, e: number): boolean {
+  read(buf: Buffer, s: number, words: Uint32Array, n: number): boolean {
+    if (n <= 0 || (words[0]! & 7) !== T_OBJ || words[1] !== n) return false;
     this.buf = buf;
-    this.e = e;
+    this.w = words;
+    this.s = s;
     const v = this.v;
     v.username = v.impersonated = v.clientIp = v.userAgent = undefined;
     v.resource = v.subresource = v.namespace = v.name = undefined;
@@ -176,271 +98,218 @@ export class FactReader {
     for (let k = 0; k < v.ann.length; k++) v.ann[k] = undefined;
     v.code = NaN;
     let seen = 0;
-    let i = at;
-    for (;;) {
-      const c = buf[i];
-      if (c === CLOSE) return i === e - 1;
-      if (c !== COMMA) return false;
-      i = this.member(i + 1);
-      if (i < 0) return false;
-      const t = keyOf(buf, this.k, this.kq, TOP);
-      if (t >= T_PREFIX || t === T_IMP) return false;
-      if (t >= 0) {
-        if (seen & (1 << t)) return false;
-        seen |= 1 << t;
+    for (let t = 1; t < n; ) {
+      const key = this.keyIn(t, TOP);
+      if (key === -2 || key === T_IMP) return false;
+      const x = t + 1;
+      if (key >= 0) {
+        if (seen & (1 << key)) return false;
+        seen |= 1 << key;
       }
-      switch (t) {
+      let ok = true;
+      switch (key) {
         case T_USER:
-          i = this.user(i);
+          ok = this.user(x);
           break;
         case T_IPS:
-          i = this.lastString(i);
-          if (i >= 0) v.clientIp = this.last;
+          ok = this.ips(x);
           break;
         case T_UA:
-          i = this.string(i);
-          if (i >= 0) v.userAgent = this.last;
+          ok = this.isString(x) && (v.userAgent = this.str(x)) !== undefined;
           break;
-        case T_OBJ:
-          i = this.objectRef(i);
+        case T_OBJREF:
+          ok = this.objectRef(x);
           break;
         case T_STATUS:
-          i = this.status(i);
+          ok = this.status(x);
           break;
         case T_ANN:
-          i = this.annotations(i);
+          ok = this.annotations(x);
           break;
-        case T_URI:
-        case T_VERB:
-        case T_RRT:
-        case T_STS:
-          // strings the decoder checks (the classifier read the verb and the times)
-          i = buf[i] === Q ? skipString(buf, i, e) : -1;
+        case -1:
+          // a member the detectors never read (a body, a shipper's own key)
           break;
         default:
-          // a member the detectors never read (a body, a shipper's own key)
-          i = skipValue(buf, i, e, 1);
+          // the fixed head's, the request URI, the verb, the times: strings the decoder checks
+          ok = key >= T_HEAD || this.isString(x);
       }
-      if (i < 0) return false;
+      if (!ok) return false;
+      t = this.next(x);
     }
+    return true;
   }
 
-  /** A member `"key":` at `at`: its plain key in k..kq, the position of its value; -1 for an escaped key or no member. */
-  private member(at: number): number {
-    const buf = this.buf;
-    if (buf[at] !== Q) return -1;
-    const kq = plainEnd(buf, at + 1, this.e);
-    if (kq < 0 || buf[kq + 1] !== COLON) return -1;
-    this.k = at + 1;
-    this.kq = kq;
-    return kq + 2;
+  private type(t: number): number {
+    return this.w[2 * t]! & 7;
   }
 
-  /** the string the last `string` or `lastString` read */
-  private last: string | undefined = undefined;
-
-  /** A plain string at `at`, interned into `last`; past it, or -1. */
-  private string(at: number): number {
-    const buf = this.buf;
-    if (buf[at] !== Q) return -1;
-    const q = plainEnd(buf, at + 1, this.e);
-    if (q < 0) return -1;
-    this.last = this.intern(buf, at + 1, q);
-    return q + 1;
+  /** The token after the value at t (and its contents). */
+  private next(t: number): number {
+    const ty = this.type(t);
+    return ty === T_OBJ || ty === T_ARR ? this.w[2 * t + 1]! : t + 1;
   }
 
-  /** A list of strings at `at`, its last one (plain) in `last` (undefined: empty); past it, or -1. */
-  private lastString(at: number): number {
-    const buf = this.buf;
-    const e = this.e;
-    if (buf[at] !== LIST) return -1;
-    this.last = undefined;
-    let i = at + 1;
-    if (buf[i] === LIST_END) return i + 1;
-    for (;;) {
-      if (buf[i] !== Q) return -1;
-      const end = skipString(buf, i, e);
-      if (end < 0) return -1;
-      const d = buf[end];
-      if (d === LIST_END) return this.string(i) < 0 ? -1 : end + 1;
-      if (d !== COMMA) return -1;
-      i = end + 1;
-    }
+  private isString(t: number): boolean {
+    const ty = this.type(t);
+    return ty === T_STR || ty === T_STR_ESC;
   }
 
-  private user(at: number): number {
-    const buf = this.buf;
-    const e = this.e;
+  /** The key token at t in `table` (-1: another key; -2: an escaped key, which might spell one of them). */
+  private keyIn(t: number, table: KeyTable): number {
+    const w0 = this.w[2 * t]!;
+    if ((w0 & 7) !== T_STR) return -2;
+    return table.find(this.buf, this.s + (w0 >>> 3) + 1, this.s + this.w[2 * t + 1]!);
+  }
+
+  /**
+   * The plain string at t (undefined: not a plain string). Made afresh: a
+   * native slice costs less than finding a string made before by its bytes
+   * in JavaScript.
+   */
+  private str(t: number): string | undefined {
+    const w0 = this.w[2 * t]!;
+    if ((w0 & 7) !== T_STR) return undefined;
+    return (this.buf as unknown as Utf8Slicer).utf8Slice(this.s + (w0 >>> 3) + 1, this.s + this.w[2 * t + 1]!);
+  }
+
+
+  private user(x: number): boolean {
+    if (this.type(x) !== T_OBJ) return false;
     const v = this.v;
-    if (buf[at] !== OPEN) return -1;
-    let i = at + 1;
-    if (buf[i] === CLOSE) return i + 1;
+    const end = this.w[2 * x + 1]!;
     let seen = 0;
-    for (;;) {
-      i = this.member(i);
-      if (i < 0) return -1;
-      const t = keyOf(buf, this.k, this.kq, USER);
-      if (t >= 0) {
-        if (seen & (1 << t)) return -1;
-        seen |= 1 << t;
+    for (let t = x + 1; t < end; ) {
+      const key = this.keyIn(t, USER);
+      if (key === -2) return false;
+      const y = t + 1;
+      if (key >= 0) {
+        if (seen & (1 << key)) return false;
+        seen |= 1 << key;
       }
-      if (t === U_NAME) {
-        i = this.string(i);
-        v.username = this.last;
-      } else if (t === U_UID) i = buf[i] === Q ? skipString(buf, i, e) : -1;
-      else if (t === U_GROUPS) i = this.groups(i);
-      else if (t === U_EXTRA) i = this.extra(i);
-      else i = skipValue(buf, i, e, 2);
-      if (i < 0) return -1;
-      const d = buf[i];
-      if (d === CLOSE) return i + 1;
-      if (d !== COMMA) return -1;
-      i++;
+      if (key === U_NAME) {
+        v.username = this.str(y);
+        if (v.username === undefined) return false;
+      } else if (key === U_UID) {
+        if (!this.isString(y)) return false;
+      } else if (key === U_GROUPS) {
+        if (!this.groups(y)) return false;
+      } else if (key === U_EXTRA && !this.extra(y)) return false;
+      t = this.next(y);
     }
+    return true;
   }
 
   /** user.groups: plain strings (an escaped one might spell system:nodes); sets `nodes`. */
-  private groups(at: number): number {
-    const buf = this.buf;
-    if (buf[at] !== LIST) return -1;
+  private groups(x: number): boolean {
+    if (this.type(x) !== T_ARR) return false;
+    const end = this.w[2 * x + 1]!;
     let has = 0;
-    let i = at + 1;
-    if (buf[i] !== LIST_END) {
-      for (;;) {
-        if (buf[i] !== Q) return -1;
-        const q = plainEnd(buf, i + 1, this.e);
-        if (q < 0) return -1;
-        if (q - i - 1 === NODES.length && bytesAt(buf, i + 1, q, NODES)) has = 1;
-        i = q + 1;
-        if (buf[i] === LIST_END) break;
-        if (buf[i] !== COMMA) return -1;
-        i++;
-      }
+    for (let t = x + 1; t < end; t++) {
+      if (this.type(t) !== T_STR) return false;
+      if (this.keyIn(t, NODES) === 0) has = 1;
     }
     this.v.nodes = has;
-    return i + 1;
+    return true;
   }
 
-  /** user.extra: the first value of each FACT_EXTRA (a list starting with a plain string), the rest checked. */
-  private extra(at: number): number {
-    const buf = this.buf;
-    const e = this.e;
-    if (buf[at] !== OPEN) return -1;
-    let i = at + 1;
-    if (buf[i] === CLOSE) return i + 1;
+  /** user.extra: the first value of each FACT_EXTRA (a list starting with a plain string). */
+  private extra(x: number): boolean {
+    if (this.type(x) !== T_OBJ) return false;
+    const end = this.w[2 * x + 1]!;
     let seen = 0;
-    for (;;) {
-      i = this.member(i);
-      if (i < 0) return -1;
-      const t = keyOf(buf, this.k, this.kq, EXTRA);
-      if (t >= 0) {
-        if (seen & (1 << t)) return -1;
-        seen |= 1 << t;
-        if (buf[i] !== LIST || buf[i + 1] !== Q) return -1;
-        const q = plainEnd(buf, i + 2, e);
-        if (q < 0) return -1;
-        // credential ids are as many as tokens: not interned
-        this.v.extra[t] = t === 0 ? buf.toString('utf8', i + 2, q) : this.intern(buf, i + 2, q);
+    for (let t = x + 1; t < end; ) {
+      const key = this.keyIn(t, EXTRA);
+      if (key === -2) return false;
+      const y = t + 1;
+      if (key >= 0) {
+        if (seen & (1 << key)) return false;
+        seen |= 1 << key;
+        if (this.type(y) !== T_ARR || this.w[2 * y + 1] === y + 1) return false;
+        const first = this.str(y + 1);
+        if (first === undefined) return false;
+        this.v.extra[key] = first;
       }
-      i = skipValue(buf, i, e, 3);
-      if (i < 0) return -1;
-      const d = buf[i];
-      if (d === CLOSE) return i + 1;
-      if (d !== COMMA) return -1;
-      i++;
+      t = this.next(y);
     }
+    return true;
   }
 
-  private objectRef(at: number): number {
-    const buf = this.buf;
-    const e = this.e;
+  /** sourceIPs: strings, the last one plain. */
+  private ips(x: number): boolean {
+    if (this.type(x) !== T_ARR) return false;
+    const end = this.w[2 * x + 1]!;
+    for (let t = x + 1; t < end; t++) if (!this.isString(t)) return false;
+    if (end === x + 1) return true;
+    this.v.clientIp = this.str(end - 1);
+    return this.v.clientIp !== undefined;
+  }
+
+  private objectRef(x: number): boolean {
+    if (this.type(x) !== T_OBJ) return false;
     const v = this.v;
-    if (buf[at] !== OPEN) return -1;
     v.objectRef = true;
-    let i = at + 1;
-    if (buf[i] === CLOSE) return i + 1;
+    const end = this.w[2 * x + 1]!;
     let seen = 0;
-    for (;;) {
-      i = this.member(i);
-      if (i < 0) return -1;
-      const t = keyOf(buf, this.k, this.kq, OBJ);
-      if (t >= 0) {
-        if (seen & (1 << t)) return -1;
-        seen |= 1 << t;
+    for (let t = x + 1; t < end; ) {
+      const key = this.keyIn(t, OBJ);
+      if (key === -2) return false;
+      const y = t + 1;
+      if (key >= 0) {
+        if (seen & (1 << key)) return false;
+        seen |= 1 << key;
+        if (key <= 3) {
+          const sv = this.str(y);
+          if (sv === undefined) return false;
+          if (key === 0) v.resource = sv;
+          else if (key === 1) v.subresource = sv;
+          else if (key === 2) v.namespace = sv;
+          else v.name = sv;
+        } else if (!this.isString(y)) return false;
       }
-      if (t >= 0 && t <= 3) {
-        i = this.string(i);
-        if (t === 0) v.resource = this.last;
-        else if (t === 1) v.subresource = this.last;
-        else if (t === 2) v.namespace = this.last;
-        else v.name = this.last;
-      } else if (t > 3) i = buf[i] === Q ? skipString(buf, i, e) : -1;
-      else i = skipValue(buf, i, e, 2);
-      if (i < 0) return -1;
-      const d = buf[i];
-      if (d === CLOSE) return i + 1;
-      if (d !== COMMA) return -1;
-      i++;
+      t = this.next(y);
     }
+    return true;
   }
 
-  /** responseStatus: its code, when it is written as an integer (a string of digits the decoder would convert: declined). */
-  private status(at: number): number {
-    const buf = this.buf;
-    const e = this.e;
-    if (buf[at] !== OPEN) return -1;
-    let i = at + 1;
-    if (buf[i] === CLOSE) return i + 1;
+  /** responseStatus: its code, a JSON number (a string of digits the decoder would convert: declined). */
+  private status(x: number): boolean {
+    if (this.type(x) !== T_OBJ) return false;
+    const end = this.w[2 * x + 1]!;
     let seen = false;
-    for (;;) {
-      i = this.member(i);
-      if (i < 0) return -1;
-      if (keyOf(buf, this.k, this.kq, STATUS) === 0) {
-        if (seen) return -1;
+    for (let t = x + 1; t < end; ) {
+      const key = this.keyIn(t, STATUS);
+      if (key === -2) return false;
+      const y = t + 1;
+      if (key === 0) {
+        if (seen || this.type(y) !== T_NUM) return false;
         seen = true;
-        let n = 0;
-        let j = i;
-        if (buf[j] === 0x30) j++;
-        else while (j < e && j < i + 9 && isDigit(buf[j])) n = n * 10 + buf[j++]! - 0x30;
-        if (j === i || isDigit(buf[j]) || buf[j] === 0x2e || buf[j] === 0x65 || buf[j] === 0x45) return -1;
-        this.v.code = n;
-        i = j;
-      } else i = skipValue(buf, i, e, 2);
-      if (i < 0) return -1;
-      const d = buf[i];
-      if (d === CLOSE) return i + 1;
-      if (d !== COMMA) return -1;
-      i++;
+        const code = Number(this.buf.toString('latin1', this.s + (this.w[2 * y]! >>> 3), this.s + this.w[2 * y + 1]!));
+        if (!Number.isFinite(code)) return false;
+        this.v.code = code;
+      }
+      t = this.next(y);
     }
+    return true;
   }
 
   /** annotations: every value a string (the decoder rejects others and drops nulls), FACT_ANNOTATIONS read. */
-  private annotations(at: number): number {
-    const buf = this.buf;
-    const e = this.e;
+  private annotations(x: number): boolean {
+    if (this.type(x) !== T_OBJ) return false;
     const v = this.v;
-    if (buf[at] !== OPEN) return -1;
     v.annotations = true;
-    let i = at + 1;
-    if (buf[i] === CLOSE) return i + 1;
+    const end = this.w[2 * x + 1]!;
     let seen = 0;
-    for (;;) {
-      i = this.member(i);
-      if (i < 0 || buf[i] !== Q) return -1;
-      const t = keyOf(buf, this.k, this.kq, ANN);
-      if (t >= 0) {
-        if (seen & (1 << t)) return -1;
-        seen |= 1 << t;
-        const q = plainEnd(buf, i + 1, e);
-        if (q < 0) return -1;
-        v.ann[t] = buf.toString('utf8', i + 1, q);
-        i = q + 1;
-      } else i = skipString(buf, i, e);
-      if (i < 0) return -1;
-      const d = buf[i];
-      if (d === CLOSE) return i + 1;
-      if (d !== COMMA) return -1;
-      i++;
+    for (let t = x + 1; t < end; t += 2) {
+      const key = this.keyIn(t, ANN);
+      if (key === -2 || !this.isString(t + 1)) return false;
+      if (key >= 0) {
+        if (seen & (1 << key)) return false;
+        seen |= 1 << key;
+        const a = this.str(t + 1);
+        if (a === undefined) return false;
+        v.ann[key] = a;
+      }
     }
+    return true;
   }
 }

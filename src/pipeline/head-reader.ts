@@ -23,9 +23,7 @@
  *   ranges are at POSITIONS (six i32: verb, resource, subresource starts and ends).
  */
 import {
-  compileOptimised,
-  BLOCK, BR, BR_IF, Code, END, I32, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U,
-  I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, I8_EQ, I8_LT_U, I32_CTZ, BITMASK, LOOP, name, RETURN, section, SELECT, SPLAT, uleb, V128, V_LOAD, V_OR, VOID, WA, word, type WasmMemory, type WasmModule,
+  moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, I8_EQ, I8_LT_U, I32_CTZ, BITMASK, LOOP, RETURN, SELECT, SPLAT, V_LOAD, V_OR, VOID, WA, word, type WasmMemory, type WasmModule,
 } from './wasm-asm.js';
 
 /** Class slots (a power of two, at most 256: the slot is the result's low byte). */
@@ -276,50 +274,14 @@ function buildHeadModule(base: number): Uint8Array {
   c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).get(FLAGS).op(I32_OR).i32(MISS).op(I32_OR);
   c.op(END);
 
-  const fn: number[] = [];
-  uleb(2, fn);
-  uleb(LOCALS, fn);
-  fn.push(I32);
-  uleb(4, fn);
-  fn.push(V128);
-  fn.push(...c.b);
-  const body: number[] = [];
-  uleb(fn.length, body);
-  body.push(...fn);
-
-  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  // type: (i32 × 6) -> i32
-  section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 1, I32], out);
-  const imp: number[] = [1];
-  name('env', imp);
-  name('mem', imp);
-  imp.push(0x02, 0x00, 1);
-  section(2, imp, out);
-  section(3, [1, 0], out);
-  const exp: number[] = [1];
-  name('head', exp);
-  exp.push(0x00, 0);
-  section(7, exp, out);
-  section(10, [1, ...body], out);
-  return new Uint8Array(out);
+  return oneFunctionModule('head', 6, LOCALS, 4, c.b);
 }
 
 const compiled = new Map<number, WasmModule | null>();
 
-/** The module for a reader at `base`, compiled once; null where WebAssembly is missing. */
+/** The module for a reader at `base` (called once per line, short: optimised from the first call). */
 function headModule(base: number): WasmModule | null {
-  let m = compiled.get(base);
-  if (m !== undefined) return m;
-  m = null;
-  try {
-    const bytes = buildHeadModule(base);
-    // called once per line, short: optimised from the first call
-    if (WA && WA.validate(bytes)) m = compileOptimised(bytes);
-  } catch {
-    m = null;
-  }
-  compiled.set(base, m);
-  return m;
+  return moduleAt(compiled, base, buildHeadModule);
 }
 
 /** A head reader over a searcher's memory, its state at `base` (HEAD_BYTES). */

@@ -6,6 +6,7 @@
  */
 import { isFinalStage } from '../event/types.js';
 import { FactReader } from './fact-reader.js';
+import { jsTape, TAPE_TOKENS, type TapeReader } from './json-tape.js';
 import { HEAD_SLOTS, MISS, NEW_SECOND, type HeadReader } from './head-reader.js';
 import type { LiteralSearch, SearchLiteral } from './literal-search.js';
 
@@ -88,10 +89,6 @@ const P_HEAD = Buffer.from(HEAD);
 const P_V1 = Buffer.from('","level":"');
 const P_BETA = Buffer.from('beta1","level":"');
 const P_ALPHA = Buffer.from('alpha1","level":"');
-const P_ID = Buffer.from(',"auditID":"');
-const P_STAGE = Buffer.from(',"stage":"');
-const P_URI = Buffer.from(',"requestURI":"');
-const P_VERB = Buffer.from(',"verb":"');
 const P_RESOURCE = Buffer.from('"resource":"');
 const P_SUBRESOURCE = Buffer.from('"subresource":"');
 const P_USER = Buffer.from('","user":{"username":"');
@@ -322,10 +319,11 @@ export class LineClassifier {
   nodeGroups = -1;
   nodeIp: string | undefined = undefined;
   /** (FACT) the line's view for the detectors, and its verb */
-  readonly facts = new FactReader((b, p, q) => this.names.get(b, p, q));
+  readonly facts = new FactReader();
   factVerb = '';
-  /** where the stage's value ends (its closing quote) */
-  private stageEnd = 0;
+  /** the tokenizer of the block's lines (null: in JavaScript, into jsWords) */
+  private tapeReader: TapeReader | null = null;
+  private readonly jsWords = new Uint32Array(2 * TAPE_TOKENS);
   // the last list of strings read (strings)
   private listHas = false;
   private listLast = -1;
@@ -377,6 +375,7 @@ export class LineClassifier {
   /** The block the next lines come from: its input offsets and its sorted hits (`start << 6 | literal`). */
   setBlock(start: number, end: number, hits: Uint32Array): void {
     this.useHeads(null, 0);
+    this.tapeReader = null;
     this.blockStart = start;
     this.blockEnd = end;
     this.hits = hits;
@@ -392,8 +391,9 @@ export class LineClassifier {
    * bytes are still in the cache when their lines are classified): `search(from, to)`
    * returns the hits of bytes[from..to) relative to `from`.
    */
-  setLazyBlock(start: number, bytes: Uint8Array, search: (from: number, to: number) => Uint32Array, backslashes?: (from: number, to: number) => Uint32Array, heads?: ReturnType<NonNullable<LiteralSearch['heads']>>): void {
+  setLazyBlock(start: number, bytes: Uint8Array, search: (from: number, to: number) => Uint32Array, backslashes?: (from: number, to: number) => Uint32Array, heads?: ReturnType<NonNullable<LiteralSearch['heads']>>, tapes?: ReturnType<NonNullable<LiteralSearch['tapes']>>): void {
     this.useHeads(heads && bytes.buffer === heads.buffer && bytes.byteOffset === heads.inputAddress ? heads.reader : null, bytes.byteOffset);
+    this.tapeReader = tapes && bytes.buffer === tapes.buffer && bytes.byteOffset === tapes.inputAddress ? tapes.reader : null;
     this.findBs = backslashes ?? null;
     this.bsList = NO_HITS;
     this.bsAt = 0;
@@ -572,7 +572,7 @@ export class LineClassifier {
       if (!isFinalStage(this.stage)) kind = LAZY;
       // a final stage: parsed, unless it is a node's request only the cluster model reads
       else if ((flags & K_DETX) === 0 && nodeHits === 1 && this.nodeFacts(buf, e, verbAt, nodeAt)) kind = NODE;
-      else if ((flags & K_DETBODY) === 0 && this.plainFacts(buf, e, verbAt)) kind = FACT;
+      else if ((flags & K_DETBODY) === 0 && this.plainFacts(buf, s, e, verbAt, this.headBase - shift)) kind = FACT;
       else return PARSE_PLAIN;
     }
     // what is not read now must read cleanly: else parse (plainly when the detectors need it)
@@ -637,11 +637,13 @@ export class LineClassifier {
   }
 
   /** A plain request's view, read from its bytes after the stage (FactReader), and its verb (a plain string). */
-  private plainFacts(buf: Buffer, e: number, verbAt: number): boolean {
+  private plainFacts(buf: Buffer, s: number, e: number, verbAt: number, d: number): boolean {
     const vs = verbAt + 8;
     const ve = shortString(buf, vs, e, 64);
     if (ve < 0 || (this.nbs > 0 && this.hasBackslash(vs, ve))) return false;
-    if (!this.facts.read(buf, this.stageEnd + 1, e)) return false;
+    const tr = this.tapeReader;
+    const ok = tr !== null ? this.facts.read(buf, s, tr.words(), tr.tape(s + d, e + d)) : this.facts.read(buf, s, this.jsWords, jsTape(buf, s, e, this.jsWords));
+    if (!ok) return false;
     this.factVerb = known(buf, vs, ve, VERBS, VERB_BYTES, this.names);
     return true;
   }
@@ -915,7 +917,6 @@ export class LineClassifier {
     this.idAscii = ascii;
     this.idHash = h | 0;
     this.stage = stageAt(buf, p, q);
-    this.stageEnd = q;
     return true;
   }
 

@@ -24,8 +24,9 @@
  * 64 literals and 64 MiB per block.
  */
 import { setFlagsFromString } from 'node:v8';
-import { BITMASK, BLOCK, BR, BR_IF, Code, END, I16_SHR_U, I32, I32_ADD, I32_AND, I32_CTZ, I32_EQZ, I32_GE_U, I32_GT_S, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_SUB, I32_XOR, I64_AND, I64_EQZ, I64_LOAD, I64_OR, I64_XOR, I8_EQ, IF, LOOP, RELAXED_SWIZZLE, RETURN, section, SPLAT, SWIZZLE, uleb, V128, V_AND, V_LOAD, V_STORE, VOID, WA, compileOptimised, type WasmMemory, type WasmModule } from './wasm-asm.js';
+import { BITMASK, BLOCK, BR, BR_IF, Code, END, I16_SHR_U, I32, I32_ADD, I32_AND, I32_CTZ, I32_EQZ, I32_GE_U, I32_GT_S, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_LT_U, I32_MUL, I32_OR, I32_SHL, I32_STORE, I32_SUB, I32_XOR, I64_AND, I64_EQZ, I64_LOAD, I64_OR, I64_XOR, I8_EQ, IF, LOOP, RELAXED_SWIZZLE, RETURN, section, SPLAT, SWIZZLE, uleb, V128, V_AND, V_LOAD, V_STORE, VOID, WA, compileOptimised, type WasmMemory, type WasmModule } from './wasm-asm.js';
 import { HEAD_BYTES, HeadReader } from './head-reader.js';
+import { TAPE_BYTES, TapeReader } from './json-tape.js';
 
 export interface SearchLiteral {
   /** ASCII text; for case-insensitive literals, lowercase */
@@ -51,6 +52,8 @@ export interface LiteralSearch {
    * made once; null for a searcher without WebAssembly memory.
    */
   heads?(): { reader: HeadReader; inputAddress: number; buffer: ArrayBuffer } | null;
+  /** The same for the JSON tokenizer of lines (json-tape.ts). */
+  tapes?(): { reader: TapeReader; inputAddress: number; buffer: ArrayBuffer } | null;
   /** Positions (relative to `from`) of every backslash in input[from..to); valid until the next call. */
   backslashes(from: number, to: number): Uint32Array;
 }
@@ -83,7 +86,8 @@ const LITS = TAB + 144; // 16 bytes per literal: words ptr, len, fingerprint off
 const LIT_WORDS = LITS + 16 * MAX_LITERALS;
 const OUT = 16384; // output u32s
 const OUT_CAP = 1 << 16;
-const HEADS = OUT + 4 * OUT_CAP; // the head reader's state (HEAD_BYTES); input follows
+const HEADS = OUT + 4 * OUT_CAP; // the head reader's state (HEAD_BYTES)
+const TAPES = HEADS + HEAD_BYTES; // the tokenizer's (TAPE_BYTES); input follows
 
 function buildModule(relaxed: boolean): Uint8Array {
   const swz = relaxed ? RELAXED_SWIZZLE : SWIZZLE;
@@ -646,7 +650,7 @@ class WasmSearch implements LiteralSearch {
 
   constructor(readonly literals: readonly SearchLiteral[], mod: WasmModule, plans: SearchLayout) {
     this.outCap = OUT_CAP;
-    this.inPtr = HEADS + HEAD_BYTES;
+    this.inPtr = TAPES + TAPE_BYTES;
     this.memory = new WA!.Memory({ initial: Math.ceil((this.inPtr + (1 << 20)) / 65536) });
     const inst = new WA!.Instance(mod, { env: { mem: this.memory } });
     this.scan = inst.exports.scan as (inPtr: number, n: number, i: number, cap: number) => number;
@@ -720,6 +724,13 @@ class WasmSearch implements LiteralSearch {
   heads(): { reader: HeadReader; inputAddress: number; buffer: ArrayBuffer } | null {
     if (this.headReader === undefined) this.headReader = HeadReader.create(this.memory, HEADS);
     return this.headReader ? { reader: this.headReader, inputAddress: this.inPtr, buffer: this.memory.buffer } : null;
+  }
+
+  private tapeReader: TapeReader | null | undefined = undefined;
+
+  tapes(): { reader: TapeReader; inputAddress: number; buffer: ArrayBuffer } | null {
+    if (this.tapeReader === undefined) this.tapeReader = TapeReader.create(this.memory, TAPES);
+    return this.tapeReader ? { reader: this.tapeReader, inputAddress: this.inPtr, buffer: this.memory.buffer } : null;
   }
 
   backslashes(from: number, to: number): Uint32Array {

@@ -71,6 +71,15 @@
  * with anything unexpected in the user left to the parser. The differential
  * test compares what the detectors learned, entry by entry.
  *
+ * And the final stage of any other request the detectors read without its
+ * bodies (no pod, Secret or TokenRequest in the line: a controller reading
+ * its configmaps or renewing its lease) is read from its bytes too
+ * (LineClassifier FACT): the line is cut into JSON tokens (json-tape.ts,
+ * which checks the whole line as the parser would) and the few fields the
+ * detectors read are taken from them (fact-reader.ts), the line declined
+ * (parsed) wherever the parsed and checked event could differ. Unlike the
+ * other unparsed lines, such a line is known to be valid JSON.
+ *
  * Everything is found in one pass of a SIMD multi-literal search over each
  * block (literal-search.ts, which also finds the backslashes); per line only
  * the first hundred bytes are read, plus the bytes after each escape.

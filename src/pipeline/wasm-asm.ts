@@ -139,3 +139,53 @@ export function name(s: string, out: number[]): void {
   uleb(s.length, out);
   for (const ch of s) out.push(ch.charCodeAt(0));
 }
+
+/**
+ * A module of one function over the imported memory `env.mem`: (i32 ×
+ * `params`) → i32, with `i32Locals` then `v128Locals` locals, `code` its
+ * body (ending with END), exported as `exportName`.
+ */
+export function oneFunctionModule(exportName: string, params: number, i32Locals: number, v128Locals: number, code: number[]): Uint8Array {
+  const fn: number[] = [];
+  uleb(2, fn);
+  uleb(i32Locals, fn);
+  fn.push(I32);
+  uleb(v128Locals, fn);
+  fn.push(V128);
+  fn.push(...code);
+  const body: number[] = [];
+  uleb(fn.length, body);
+  body.push(...fn);
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  section(1, [1, 0x60, params, ...new Array<number>(params).fill(I32), 1, I32], out);
+  const imp: number[] = [1];
+  name('env', imp);
+  name('mem', imp);
+  imp.push(0x02, 0x00, 1);
+  section(2, imp, out);
+  section(3, [1, 0], out);
+  const exp: number[] = [1];
+  name(exportName, exp);
+  exp.push(0x00, 0);
+  section(7, exp, out);
+  section(10, [1, ...body], out);
+  return new Uint8Array(out);
+}
+
+/**
+ * The module `build(base)` makes, compiled optimised once per base address;
+ * null where WebAssembly (or its SIMD) is missing.
+ */
+export function moduleAt(cache: Map<number, WasmModule | null>, base: number, build: (base: number) => Uint8Array): WasmModule | null {
+  let m = cache.get(base);
+  if (m !== undefined) return m;
+  m = null;
+  try {
+    const bytes = build(base);
+    if (WA && WA.validate(bytes)) m = compileOptimised(bytes);
+  } catch {
+    m = null;
+  }
+  cache.set(base, m);
+  return m;
+}
