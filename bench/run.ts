@@ -10,8 +10,8 @@
  * table on stdout and to bench/out/results.json. Timing is for people, not a
  * test: CI only checks that this runs on a small input.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,18 +28,22 @@ const { values: a } = parseArgs({
     'events-per-second': { type: 'string', default: '200' },
     runs: { type: 'string', default: '1' },
     'coverage-pairs': { type: 'string', default: '3' },
+    'count-instructions': { type: 'string', default: '0' },
     workers: { type: 'string', default: String(Math.min(2, (await import('node:os')).availableParallelism())) },
     reference: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (a.help) {
-  process.stdout.write(`Usage: npm run bench -- [--events N] [--seed S] [--events-per-second R] [--runs K] [--workers W] [--coverage-pairs P] [--reference] [--out DIR]
+  process.stdout.write(`Usage: npm run bench -- [--events N] [--seed S] [--events-per-second R] [--runs K] [--workers W] [--coverage-pairs P] [--count-instructions L] [--reference] [--out DIR]
 Generates a cluster log of N events (default 1,000,000; R events per second of log time, default 200, so the
 log spans more than the detectors' learning hour) and times cat, grep and tokenwatch on it, on one thread and
 on W threads (default: the cores, at most 2); each time is the best of K runs (default 1). The coverage
 report's cost is measured apart: P pairs (default 3) of one-thread scans with and without it, alternated, best
-of each. --reference adds the unoptimised path (--no-prefilter), slow.\n`);
+of each. --count-instructions L measures it once more in instructions, which the host's load moves far less:
+one-thread scans of the log's first L lines under valgrind (cachegrind), with and without the report, a
+one-line scan's count subtracted for the start-up (about 40 s per 100,000 lines; needs valgrind).
+--reference adds the unoptimised path (--no-prefilter), slow.\n`);
   process.exit(0);
 }
 mkdirSync(a.out!, { recursive: true });
@@ -162,6 +166,65 @@ for (const m of modes) {
     row(`tokenwatch scan ${m.label} --no-prefilter`, timed(process.execPath, [CLI, 'scan', ...m.args, '--no-prefilter', '--workers', '1', '--quiet', '--format', 'ndjson', log], ref), { alerts: count(ref), threads: 1, same_alerts: readFileSync(ref, 'utf8') === readFileSync(one, 'utf8') });
   }
 }
+/** The first `n` lines of `file` into `to`. */
+function firstLines(file: string, n: number, to: string): void {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(1 << 20);
+  const parts: Buffer[] = [];
+  let lines = 0;
+  let pos = 0;
+  try {
+    while (lines < n) {
+      const got = readSync(fd, buf, 0, buf.length, pos);
+      if (got <= 0) break;
+      let end = got;
+      for (let i = 0; i < got; i++) {
+        if (buf[i] === 0x0a && ++lines === n) {
+          end = i + 1;
+          break;
+        }
+      }
+      parts.push(Buffer.from(buf.subarray(0, end)));
+      pos += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  writeFileSync(to, Buffer.concat(parts));
+}
+
+/** Instructions a one-thread scan executes (valgrind's cachegrind, no cache simulation). */
+function instructions(args: string[], file: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, CLI, 'scan', ...args, '--workers', '1', '--quiet', '--no-progress', '--format', 'ndjson', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', () => {
+      const m = /I\s+refs:\s+([\d,]+)/.exec(err);
+      if (m) done(Number(m[1]!.replace(/,/g, '')));
+      else fail(new Error(`valgrind gave no count: ${err.slice(-300)}`));
+    });
+  });
+}
+
+const countLines = Number(a['count-instructions']);
+const instructionCost: Record<string, { percent: number; lines: number; with_instructions: number; without_instructions: number }> = {};
+if (countLines > 0) {
+  if (spawnSync('valgrind', ['--version']).status !== 0) process.stderr.write('--count-instructions: valgrind is not installed; skipped\n');
+  else {
+    const part = join(a.out!, `first-${countLines}.ndjson`);
+    const one = join(a.out!, 'first-1.ndjson');
+    firstLines(log, countLines, part);
+    firstLines(log, 1, one);
+    for (const m of modes) {
+      // two at a time: the counts do not depend on what else runs
+      const [on, off] = await Promise.all([instructions(m.args, part), instructions([...m.args, '--no-coverage'], part)]);
+      const [on1, off1] = await Promise.all([instructions(m.args, one), instructions([...m.args, '--no-coverage'], one)]);
+      instructionCost[m.key] = { percent: pct(on - on1, off - off1), lines: countLines, with_instructions: on - on1, without_instructions: off - off1 };
+    }
+  }
+}
+
 // What two threads can give on this machine at all: two independent one-thread scans at once, against one
 // alone (on shared or hyper-threaded cores each runs slower, and no threading can beat that).
 const alone = rows.find((r) => r.name === 'tokenwatch scan --no-detectors --no-coverage (1 thread)')!.seconds;
@@ -201,7 +264,7 @@ const det = Object.values(scores);
 const precision = det.reduce((n, s) => n + s.true_positive, 0) / Math.max(1, det.reduce((n, s) => n + s.alerts, 0));
 
 const os = await import('node:os');
-const result = { file: log, events, bytes, node: process.version, machine: { cpus: os.cpus().length, load_average: loadBefore, two_scans_speedup: twoScansSpeedup }, rows, coverage_cost_percent: coverageCost, detectors: scores, detector_precision: +precision.toFixed(3), recall };
+const result = { file: log, events, bytes, node: process.version, machine: { cpus: os.cpus().length, load_average: loadBefore, two_scans_speedup: twoScansSpeedup }, rows, coverage_cost_percent: coverageCost, ...(countLines > 0 ? { coverage_cost_instructions: instructionCost } : {}), detectors: scores, detector_precision: +precision.toFixed(3), recall };
 writeFileSync(join(a.out!, 'results.json'), JSON.stringify(result, null, 2) + '\n');
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -215,6 +278,13 @@ process.stdout.write(
     .map(([k, v]) => `${k} ${signed(v.percent)}${v.cpu_percent !== undefined ? ` / ${signed(v.cpu_percent)} / ${signed(v.median_pair_cpu_percent!)}` : ''}`)
     .join(', ')}\n`,
 );
+if (Object.keys(instructionCost).length > 0) {
+  process.stdout.write(
+    `coverage report, extra instructions on one thread (valgrind, first ${countLines.toLocaleString('en-US')} lines, start-up subtracted): ${Object.entries(instructionCost)
+      .map(([k, v]) => `${k} ${signed(v.percent)}`)
+      .join(', ')}\n`,
+  );
+}
 process.stdout.write(`two one-thread scans at once did ${twoScansSpeedup}× the work of one in the same time (the most two threads can give here)\n`);
 process.stdout.write(`\ndetector precision against ground truth: ${precision.toFixed(3)}\n`);
 for (const [id, s] of Object.entries(scores)) process.stdout.write(`  ${pad(id, 26)} ${s.true_positive}/${s.alerts} alerts on attacks${s.false_positive.length ? `; not attacks: ${s.false_positive.slice(0, 3).join(' | ')}` : ''}\n`);
