@@ -57,7 +57,7 @@ class KeyTable {
 
 // top-level members, the fixed head's included (each may come once)
 const TOP = new KeyTable(['requestURI', 'verb', 'user', 'impersonatedUser', 'sourceIPs', 'userAgent', 'objectRef', 'responseStatus', 'requestReceivedTimestamp', 'stageTimestamp', 'annotations', 'kind', 'apiVersion', 'level', 'auditID', 'stage']);
-const T_USER = 2, T_IMP = 3, T_IPS = 4, T_UA = 5, T_OBJREF = 6, T_STATUS = 7, T_ANN = 10, T_HEAD = 11;
+const T_VERB = 1, T_USER = 2, T_IMP = 3, T_IPS = 4, T_UA = 5, T_OBJREF = 6, T_STATUS = 7, T_ANN = 10, T_HEAD = 11;
 const USER = new KeyTable(['username', 'uid', 'groups', 'extra']);
 const U_NAME = 0, U_UID = 1, U_GROUPS = 2, U_EXTRA = 3;
 const EXTRA = new KeyTable(FACT_EXTRA);
@@ -126,17 +126,21 @@ export class FactReader {
         case T_ANN:
           ok = this.annotations(x);
           break;
+        case T_VERB:
+          // the one member the decoder requires: a string, not empty
+          ok = this.isString(x) && this.w[2 * x + 1]! > (this.w[2 * x]! >>> 3) + 1;
+          break;
         case -1:
           // a member the detectors never read (a body, a shipper's own key)
           break;
         default:
-          // the fixed head's, the request URI, the verb, the times: strings the decoder checks
+          // the fixed head's, the request URI, the times: strings the decoder checks
           ok = key >= T_HEAD || this.isString(x);
       }
       if (!ok) return false;
       t = this.next(x);
     }
-    return true;
+    return (seen & (1 << T_VERB)) !== 0;
   }
 
   private type(t: number): number {
