@@ -636,7 +636,7 @@ export class LineClassifier {
     return true;
   }
 
-  /** A plain request's view, read from its bytes after the stage (FactReader), and its verb (a plain string). */
+  /** A plain request's view, read from the line's JSON tokens (FactReader: in WebAssembly where the block is in the searcher's memory), and its verb (a plain string). */
   private plainFacts(buf: Buffer, s: number, e: number, verbAt: number, d: number): boolean {
     const vs = verbAt + 8;
     const ve = shortString(buf, vs, e, 64);
