@@ -32,9 +32,8 @@ import type { CoverageCollector } from '../coverage/collector.js';
 import type { CoverageSnapshot } from '../coverage/snapshot.js';
 import { nodeEvent, observeSkipped, TimeParser } from './engine.js';
 import { decodeInto, newCounters, type DecodeCounters } from './evaluate.js';
-import { factEvent } from './fact-event.js';
 import { FACT, LAZY, LineClassifier, NODE, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
-import { emptyFact, FACT_ANNOTATIONS, FACT_EXTRA, factOf } from './fact-event.js';
+import { emptyFact, FACT_ANNOTATIONS, FACT_EXTRA, factOf, type FactValues } from './fact-event.js';
 import { literalSearch, type LiteralSearch, type SearchLayout } from './literal-search.js';
 
 /** The stream's chunk size (sources/inputs.ts HIGH_WATER): pieces are cut on its multiples. */
@@ -328,7 +327,7 @@ export class BlockReader {
           if (k === FACT) {
             // a plain request read from its bytes: an OP_FACT of its view
             out.factLines++;
-            out.fact(factEvent(c.facts.v, c.id, c.stage, c.factVerb), { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
+            out.factValues(c.facts.v, c.id, c.stage, c.factVerb, { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
             return false;
           }
           if (k === NODE) {
@@ -475,9 +474,16 @@ class ResultBuilder {
   fact(ev: EventRecord['event'], place: Place, lineLen: number, t: number): boolean {
     const v = factOf(ev, this.fv);
     if (v === null) return false;
+    this.factValues(v, typeof ev.auditID === 'string' ? ev.auditID : undefined, ev.stage, ev.verb, place, lineLen, t);
+    return true;
+  }
+  private readonly fv = emptyFact();
+
+  /** The same from the view itself (a line read from its tokens). */
+  factValues(v: FactValues, auditID: string | undefined, stage: string | undefined, verb: string | undefined, place: Place, lineLen: number, t: number): void {
     const f = this.facts;
-    f.push(this.str(ev.stage));
-    f.push(this.str(ev.verb));
+    f.push(this.str(stage));
+    f.push(this.str(verb));
     f.push(this.str(v.username));
     f.push(v.nodes);
     for (let i = 0; i < 3; i++) f.push(this.str(v.extra[i]));
@@ -491,10 +497,8 @@ class ResultBuilder {
     f.push(this.str(v.name));
     f.push(v.annotations ? 1 : -1);
     for (let i = 0; i < v.ann.length; i++) f.push(this.str(v.ann[i]));
-    this.factRest(v.code, place, lineLen, t, typeof ev.auditID === 'string' ? ev.auditID : undefined, 0);
-    return true;
+    this.factRest(v.code, place, lineLen, t, auditID, 0);
   }
-  private readonly fv = emptyFact();
 
   /** A line held unread (LAZY): an OP_FACT of its auditID and stage alone, marked lazy. */
   lazy(id: string, stage: string, place: Place, lineLen: number, t: number): void {

@@ -277,13 +277,6 @@ function buildHeadModule(base: number): Uint8Array {
   return oneFunctionModule('head', 6, LOCALS, 4, c.b);
 }
 
-const compiled = new Map<number, WasmModule | null>();
-
-/** The module for a reader at `base` (called once per line, short: optimised from the first call). */
-function headModule(base: number): WasmModule | null {
-  return moduleAt(compiled, base, buildHeadModule);
-}
-
 /** A head reader over a searcher's memory, its state at `base` (HEAD_BYTES). */
 export class HeadReader {
   readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, sts: number) => number;
@@ -300,7 +293,8 @@ export class HeadReader {
   }
 
   static create(memory: WasmMemory, base: number): HeadReader | null {
-    const m = headModule(base);
+    // called once per line, short: optimised from the first call
+    const m = moduleAt(buildHeadModule, base);
     return m ? new HeadReader(memory, base, m) : null;
   }
 

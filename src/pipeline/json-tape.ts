@@ -400,12 +400,6 @@ function buildTapeModule(base: number): Uint8Array {
   return oneFunctionModule('tape', 2, LOCALS, 4, c.b);
 }
 
-const compiled = new Map<number, WasmModule | null>();
-
-function tapeModule(base: number): WasmModule | null {
-  return moduleAt(compiled, base, buildTapeModule);
-}
-
 /** The WebAssembly tokenizer over a searcher's memory, its stack and tape at `base` (TAPE_BYTES). */
 export class TapeReader {
   /** the tape of memory[start..end) (addresses): the tokens' count, or -1 */
@@ -423,7 +417,7 @@ export class TapeReader {
   }
 
   static create(memory: WasmMemory, base: number): TapeReader | null {
-    const m = tapeModule(base);
+    const m = moduleAt(buildTapeModule, base);
     return m ? new TapeReader(memory, base, m) : null;
   }
 

@@ -172,11 +172,15 @@ export function oneFunctionModule(exportName: string, params: number, i32Locals:
   return new Uint8Array(out);
 }
 
+const built = new Map<(base: number) => Uint8Array, Map<number, WasmModule | null>>();
+
 /**
- * The module `build(base)` makes, compiled optimised once per base address;
- * null where WebAssembly (or its SIMD) is missing.
+ * The module `build(base)` makes, compiled optimised once per builder and
+ * base address; null where WebAssembly (or its SIMD) is missing.
  */
-export function moduleAt(cache: Map<number, WasmModule | null>, base: number, build: (base: number) => Uint8Array): WasmModule | null {
+export function moduleAt(build: (base: number) => Uint8Array, base: number): WasmModule | null {
+  let cache = built.get(build);
+  if (cache === undefined) built.set(build, (cache = new Map()));
   let m = cache.get(base);
   if (m !== undefined) return m;
   m = null;
