@@ -23,7 +23,7 @@
  *   ranges are at POSITIONS (six i32: verb, resource, subresource starts and ends).
  */
 import {
-  moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, I8_EQ, I8_LT_U, I32_CTZ, BITMASK, LOOP, RETURN, SELECT, SPLAT, V_LOAD, V_OR, VOID, WA, word, type WasmMemory, type WasmModule,
+  moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, I32_CTZ, LOOP, RETURN, SELECT, VOID, WA, word, type WasmMemory, type WasmModule,
 } from './wasm-asm.js';
 
 /** Class slots (a power of two, at most 256: the slot is the result's low byte). */
@@ -50,15 +50,8 @@ function buildHeadModule(base: number): Uint8Array {
   // v128 locals: the input, and the bytes that end a plain string's scan
   const V = 22, VQUOTE = 23, VBS = 24, VSPACE = 25;
   const c = new Code();
-  const fail = () => c.i32(-1).op(RETURN);
-  const failIf = () => {
-    c.op(IF, VOID);
-    fail();
-    c.op(END);
-  };
-  const load8 = (local: number, off = 0) => c.get(local).mem(I32_LOAD8_U, 0, off);
   /** pushes (byte at local + off) != v */
-  const byteNe = (local: number, off: number, v: number) => load8(local, off).i32(v).op(I32_NE);
+  const byteNe = (local: number, off: number, v: number) => c.load8(local, off).i32(v).op(I32_NE);
   /** pushes (word at local + off) == w */
   const wordEq = (local: number, off: number, w: string) => c.get(local).mem(I32_LOAD, 0, off).i32(word(w)).op(I32_EQ);
   /** the byte before `local` != v (memory offsets cannot be negative) */
@@ -82,24 +75,18 @@ function buildHeadModule(base: number): Uint8Array {
   const stringTo = (from: number, to: number) => {
     c.get(from).set(to);
     c.op(BLOCK, VOID).op(LOOP, VOID);
-    c.get(to).vmem(V_LOAD, 0).tee(V);
-    c.get(VQUOTE).simd(I8_EQ);
-    c.get(V).get(VBS).simd(I8_EQ).simd(V_OR);
-    c.get(V).get(VSPACE).simd(I8_LT_U).simd(V_OR);
-    c.simd(BITMASK).tee(C);
+    c.stops(to, V, VQUOTE, VBS, VSPACE).tee(C);
     c.op(I32_EQZ).op(IF, VOID);
     c.get(to).i32(16).op(I32_ADD).set(to).op(BR, 1);
     c.op(END);
     c.get(to).get(C).op(I32_CTZ).op(I32_ADD).tee(to).get(E).op(I32_GE_U);
-    load8(to).i32(Q).op(I32_NE).op(I32_OR);
-    failIf();
+    c.load8(to).i32(Q).op(I32_NE).op(I32_OR);
+    c.failIf();
     c.op(BR, 1);
     c.op(END).op(END);
   };
 
-  c.i32(Q).simd(SPLAT).set(VQUOTE);
-  c.i32(BS).simd(SPLAT).set(VBS);
-  c.i32(0x20).simd(SPLAT).set(VSPACE);
+  c.stopBytes(VQUOTE, VBS, VSPACE);
 
   // ---- the level: one of the four the API server writes
   c.get(LVE).get(LVS).op(I32_SUB).set(K);
@@ -114,7 +101,7 @@ function buildHeadModule(base: number): Uint8Array {
     level(7, [[0, 'Requ'], [3, 'uest']], 1);
     level(15, [[0, 'Requ'], [4, 'estR'], [8, 'espo'], [11, 'onse']], 2);
     level(4, [[0, 'None']], 3);
-    fail();
+    c.fail();
   }
   c.op(END);
 
@@ -124,10 +111,10 @@ function buildHeadModule(base: number): Uint8Array {
   c.get(VS).set(I);
   c.op(BLOCK, VOID).op(LOOP, VOID);
   c.get(I).get(LIM).op(I32_GE_U);
-  failIf();
-  load8(I).tee(C).i32(Q).op(I32_EQ).op(BR_IF, 1);
+  c.failIf();
+  c.load8(I).tee(C).i32(Q).op(I32_EQ).op(BR_IF, 1);
   c.get(C).i32(0x20).op(I32_LT_U).get(C).i32(BS).op(I32_EQ).op(I32_OR);
-  failIf();
+  c.failIf();
   c.get(I).i32(1).op(I32_ADD).set(I).op(BR, 0);
   c.op(END).op(END);
   c.get(I).set(VE);
@@ -141,9 +128,9 @@ function buildHeadModule(base: number): Uint8Array {
   byteNe(P, 27, Q).op(I32_OR);
   byteNe(P, 26, 0x5a).op(I32_OR);
   byteNe(P, 19, 0x2e).op(I32_OR);
-  const notDigit = (off: number) => load8(P, off).i32(0x30).op(I32_SUB).i32(9).op(I32_GT_U).op(I32_OR);
+  const notDigit = (off: number) => c.load8(P, off).i32(0x30).op(I32_SUB).i32(9).op(I32_GT_U).op(I32_OR);
   for (let j = 20; j <= 25; j++) notDigit(j);
-  failIf();
+  c.failIf();
   // the last line's second (its 19 bytes at KEY): nothing to parse
   c.get(P).mem(I64_LOAD, 0, 0).i32(0).mem(I64_LOAD, 0, base + KEY).op(I64_NE);
   c.get(P).mem(I64_LOAD, 0, 8).i32(0).mem(I64_LOAD, 0, base + KEY + 8).op(I64_NE).op(I32_OR);
@@ -154,7 +141,7 @@ function buildHeadModule(base: number): Uint8Array {
     c.i32(0);
     for (const j of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) notDigit(j);
     for (const [j, v] of [[4, 0x2d], [7, 0x2d], [10, 0x54], [13, 0x3a], [16, 0x3a]] as const) byteNe(P, j, v).op(I32_OR);
-    failIf();
+    c.failIf();
     c.i32(0).get(P).mem(I64_LOAD, 0, 0).mem(I64_STORE, 0, base + KEY);
     c.i32(0).get(P).mem(I64_LOAD, 0, 8).mem(I64_STORE, 0, base + KEY + 8);
     c.i32(0).get(P).mem(I32_LOAD, 0, 15).mem(I32_STORE, 0, base + KEY + 15);
@@ -168,40 +155,40 @@ function buildHeadModule(base: number): Uint8Array {
     // after the verb, a field of the event (a comma before it)
     c.get(OBJ).get(VE).op(I32_LT_U);
     byteBeforeNe(OBJ, 0x2c).op(I32_OR);
-    failIf();
+    c.failIf();
     c.get(OBJ).i32(13).op(I32_ADD).set(I);
     c.op(BLOCK, VOID); // $fields
     {
       // `{}`: no resource
-      load8(I).i32(0x7d).op(I32_EQ).op(BR_IF, 0);
+      c.load8(I).i32(0x7d).op(I32_EQ).op(BR_IF, 0);
       c.get(I).i32(12).op(I32_ADD).get(E).op(I32_LT_U);
       wordEq(I, 0, '"res').op(I32_AND);
       wordEq(I, 4, 'ourc').op(I32_AND);
       wordEq(I, 8, 'e":"').op(I32_AND);
       c.op(I32_EQZ);
-      failIf();
+      c.failIf();
       c.get(I).i32(12).op(I32_ADD).set(RS);
       stringTo(RS, RE);
       c.get(RE).i32(1).op(I32_ADD).set(I);
       c.op(LOOP, VOID);
       {
         // `}` ends it; else `,"key":"value"`
-        load8(I).i32(0x7d).op(I32_EQ).op(BR_IF, 1);
+        c.load8(I).i32(0x7d).op(I32_EQ).op(BR_IF, 1);
         byteNe(I, 0, 0x2c);
         byteNe(I, 1, Q).op(I32_OR);
-        failIf();
+        c.failIf();
         c.get(I).i32(2).op(I32_ADD).set(K);
         stringTo(K, KQ);
         byteNe(KQ, 1, 0x3a);
         byteNe(KQ, 2, Q).op(I32_OR);
-        failIf();
+        c.failIf();
         c.get(KQ).i32(3).op(I32_ADD).set(P);
         stringTo(P, VQ);
         // a second resource: fail
         c.get(KQ).get(K).op(I32_SUB).i32(8).op(I32_EQ);
         wordEq(K, 0, 'reso').op(I32_AND);
         wordEq(K, 4, 'urce').op(I32_AND);
-        failIf();
+        c.failIf();
         // subresource: once
         c.get(KQ).get(K).op(I32_SUB).i32(11).op(I32_EQ);
         wordEq(K, 0, 'subr').op(I32_AND);
@@ -209,7 +196,7 @@ function buildHeadModule(base: number): Uint8Array {
         wordEq(K, 7, 'urce').op(I32_AND);
         c.op(IF, VOID);
         c.get(SE);
-        failIf();
+        c.failIf();
         c.get(P).set(SS);
         c.get(VQ).set(SE);
         c.op(END);
@@ -223,11 +210,11 @@ function buildHeadModule(base: number): Uint8Array {
 
   // ---- the class: its names' bytes in the table's slot for their hash
   c.get(VE).get(VS).op(I32_SUB).get(RE).get(RS).op(I32_SUB).op(I32_ADD).get(SE).get(SS).op(I32_SUB).op(I32_ADD).i32(MAX_KEY).op(I32_GT_U);
-  failIf();
+  c.failIf();
   const mix = () => c.i32(0x01000193).op(I32_MUL).set(H);
   const hashByte = () => {
     c.get(H);
-    load8(I).op(I32_XOR);
+    c.load8(I).op(I32_XOR);
     mix();
   };
   const separate = () => {
@@ -247,13 +234,13 @@ function buildHeadModule(base: number): Uint8Array {
   c.op(BLOCK, VOID); // $miss
   {
     for (const [off, from, to] of lens) {
-      load8(ENT, off).get(to).get(from).op(I32_SUB).op(I32_NE).op(BR_IF, 0);
+      c.load8(ENT, off).get(to).get(from).op(I32_SUB).op(I32_NE).op(BR_IF, 0);
     }
     c.get(ENT).i32(4).op(I32_ADD).set(P);
     for (const [, from, to] of lens) {
       range(from, to, () => {
         // a byte differs: leave $miss (loop 0, block 1, $miss 2)
-        load8(I).get(P).mem(I32_LOAD8_U, 0, 0).op(I32_NE).op(BR_IF, 2);
+        c.load8(I).get(P).mem(I32_LOAD8_U, 0, 0).op(I32_NE).op(BR_IF, 2);
         c.get(P).i32(1).op(I32_ADD).set(P);
       });
     }
@@ -266,7 +253,7 @@ function buildHeadModule(base: number): Uint8Array {
   for (const [, from, to] of lens) {
     range(from, to, () => {
       c.get(P);
-      load8(I).mem(I32_STORE8, 0, 0);
+      c.load8(I).mem(I32_STORE8, 0, 0);
       c.get(P).i32(1).op(I32_ADD).set(P);
     });
   }

@@ -19,7 +19,7 @@
  * has more than TAPE_TOKENS tokens.
  */
 import {
-  moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_U, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_SUB, IF, I8_EQ, I8_LT_U, I32_CTZ, BITMASK, LOOP, RETURN, SPLAT, V_LOAD, V_OR, VOID, WA, word, type WasmMemory, type WasmModule, SELECT,
+  moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_U, I32_GT_U, I32_LOAD, I32_LT_U, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_SUB, IF, I32_CTZ, LOOP, VOID, WA, word, type WasmMemory, type WasmModule, SELECT,
 } from './wasm-asm.js';
 
 export const T_ARR = 0, T_STR = 1, T_STR_ESC = 2, T_NUM = 3, T_TRUE = 4, T_FALSE = 5, T_NULL = 6, T_OBJ = 7;
@@ -166,25 +166,18 @@ function buildTapeModule(base: number): Uint8Array {
   const LOCALS = 11;
   const V = 13, VQUOTE = 14, VBS = 15, VSPACE = 16;
   const c = new Code();
-  const fail = () => c.i32(-1).op(RETURN);
-  const failIf = () => {
-    c.op(IF, VOID);
-    fail();
-    c.op(END);
-  };
-  const load8 = (local: number, off = 0) => c.get(local).mem(I32_LOAD8_U, 0, off);
   const inc = (local: number, by = 1) => c.get(local).i32(by).op(I32_ADD).set(local);
   /** pushes: the byte at local+off is a digit */
-  const digitAt = (local: number, off = 0) => load8(local, off).i32(0x30).op(I32_SUB).i32(9).op(I32_GT_U).op(I32_EQZ);
+  const digitAt = (local: number, off = 0) => c.load8(local, off).i32(0x30).op(I32_SUB).i32(9).op(I32_GT_U).op(I32_EQZ);
   /** pushes: the byte at local+off is a hex digit */
   const hexAt = (local: number, off: number) => {
     digitAt(local, off);
-    load8(local, off).i32(0x20).op(I32_OR).i32(0x61).op(I32_SUB).i32(5).op(I32_GT_U).op(I32_EQZ).op(I32_OR);
+    c.load8(local, off).i32(0x20).op(I32_OR).i32(0x61).op(I32_SUB).i32(5).op(I32_GT_U).op(I32_EQZ).op(I32_OR);
   };
   /** a token: (P - S) << 3 | type (local T), word 1 from local X; fails when the tape is full */
   const emit = () => {
     c.get(N).i32(TAPE_TOKENS).op(I32_GE_U);
-    failIf();
+    c.failIf();
     c.get(N).i32(3).op(I32_SHL).get(P).get(S).op(I32_SUB).i32(3).op(I32_SHL).get(T).op(I32_OR).mem(I32_STORE, 2, base + TAPE);
     c.get(N).i32(3).op(I32_SHL).get(X).mem(I32_STORE, 2, base + TAPE + 4);
     inc(N);
@@ -206,18 +199,16 @@ function buildTapeModule(base: number): Uint8Array {
   const needDigit = () => {
     c.get(Q2).get(E).op(I32_GE_U);
     digitAt(Q2).op(I32_EQZ).op(I32_OR);
-    failIf();
+    c.failIf();
   };
 
-  c.i32(Q).simd(SPLAT).set(VQUOTE);
-  c.i32(BS).simd(SPLAT).set(VBS);
-  c.i32(0x20).simd(SPLAT).set(VSPACE);
+  c.stopBytes(VQUOTE, VBS, VSPACE);
   c.get(S).set(P);
 
   c.op(BLOCK, VOID).op(LOOP, VOID); // $done (1 inside the loop), $next (0)
   {
     c.get(P).get(E).op(I32_GE_U).op(BR_IF, 1);
-    load8(P).set(C);
+    c.load8(P).set(C);
     // whitespace
     c.get(C).i32(0x20).op(I32_EQ).get(C).i32(0x09).op(I32_EQ).op(I32_OR).get(C).i32(0x0a).op(I32_EQ).op(I32_OR).get(C).i32(0x0d).op(I32_EQ).op(I32_OR);
     c.op(IF, VOID);
@@ -225,11 +216,11 @@ function buildTapeModule(base: number): Uint8Array {
     c.op(BR, 1);
     c.op(END);
     c.get(ST).i32(S_END).op(I32_EQ);
-    failIf();
+    c.failIf();
     // a colon
     c.get(ST).i32(S_COLON).op(I32_EQ).op(IF, VOID);
     c.get(C).i32(0x3a).op(I32_NE);
-    failIf();
+    c.failIf();
     c.i32(S_VALUE).set(ST);
     inc(P);
     c.op(BR, 1);
@@ -253,7 +244,7 @@ function buildTapeModule(base: number): Uint8Array {
       c.get(C).i32(0x7d).op(I32_EQ).get(TOP).i32(1).op(I32_EQ).op(I32_AND);
       c.get(C).i32(0x5d).op(I32_EQ).get(TOP).op(I32_EQZ).op(I32_AND).op(I32_OR);
       c.op(I32_EQZ);
-      failIf();
+      c.failIf();
       // close: the container's token learns where its tokens end
       c.get(D).i32(1).op(I32_SUB).set(D);
       c.get(D).i32(2).op(I32_SHL).mem(I32_LOAD, 2, base + STACK).i32(1).op(I32_SHR_U).i32(3).op(I32_SHL).get(N).mem(I32_STORE, 2, base + TAPE + 4);
@@ -270,22 +261,18 @@ function buildTapeModule(base: number): Uint8Array {
       c.op(BLOCK, VOID).op(LOOP, VOID); // $closed, $scan
       {
         // sixteen bytes at a time to the first quote, backslash or control byte
-        c.get(Q2).vmem(V_LOAD, 0).tee(V);
-        c.get(VQUOTE).simd(I8_EQ);
-        c.get(V).get(VBS).simd(I8_EQ).simd(V_OR);
-        c.get(V).get(VSPACE).simd(I8_LT_U).simd(V_OR);
-        c.simd(BITMASK).tee(M);
+        c.stops(Q2, V, VQUOTE, VBS, VSPACE).tee(M);
         c.op(I32_EQZ).op(IF, VOID);
         inc(Q2, 16);
         c.op(BR, 1);
         c.op(END);
         c.get(Q2).get(M).op(I32_CTZ).op(I32_ADD).tee(Q2).get(E).op(I32_GE_U);
-        failIf();
-        load8(Q2).tee(M).i32(Q).op(I32_EQ).op(BR_IF, 1);
+        c.failIf();
+        c.load8(Q2).tee(M).i32(Q).op(I32_EQ).op(BR_IF, 1);
         c.get(M).i32(BS).op(I32_NE);
-        failIf(); // a control byte
+        c.failIf(); // a control byte
         c.i32(1).set(ESC);
-        load8(Q2, 1).set(M);
+        c.load8(Q2, 1).set(M);
         c.get(M).i32(0x75).op(I32_EQ).op(IF, VOID);
         hexAt(Q2, 2);
         for (const off of [3, 4, 5]) {
@@ -293,14 +280,14 @@ function buildTapeModule(base: number): Uint8Array {
           c.op(I32_AND);
         }
         c.op(I32_EQZ);
-        failIf();
+        c.failIf();
         inc(Q2, 6);
         c.op(BR, 1);
         c.op(END);
         c.get(M).i32(Q).op(I32_EQ);
         for (const x of [BS, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]) c.get(M).i32(x).op(I32_EQ).op(I32_OR);
         c.op(I32_EQZ);
-        failIf();
+        c.failIf();
         inc(Q2, 2);
         c.op(BR, 0);
       }
@@ -320,13 +307,13 @@ function buildTapeModule(base: number): Uint8Array {
     c.op(END);
     // anything else must be a value
     c.get(ST).i32(S_KEY).op(I32_EQ).get(ST).i32(S_KEY_OR_CLOSE).op(I32_EQ).op(I32_OR);
-    failIf();
+    c.failIf();
     c.i32(0).set(X);
     // an object or an array: its token, pushed
     c.get(C).i32(0x7b).op(I32_EQ).get(C).i32(0x5b).op(I32_EQ).op(I32_OR).op(IF, VOID);
     {
       c.get(D).i32(MAX_DEPTH).op(I32_GE_U);
-      failIf();
+      c.failIf();
       c.get(C).i32(0x7b).op(I32_EQ).set(M);
       c.i32(T_OBJ).i32(T_ARR).get(M).op(SELECT).set(T);
       emit();
@@ -342,7 +329,7 @@ function buildTapeModule(base: number): Uint8Array {
       c.get(C).i32(first).op(I32_EQ).op(IF, VOID);
       c.get(P).mem(I32_LOAD, 0, off).i32(word(w)).op(I32_NE);
       c.get(P).i32(len).op(I32_ADD).get(E).op(I32_GT_U).op(I32_OR);
-      failIf();
+      c.failIf();
       c.i32(type).set(T);
       emit();
       inc(P, len);
@@ -356,29 +343,29 @@ function buildTapeModule(base: number): Uint8Array {
     // a number
     c.get(C).i32(0x2d).op(I32_EQ);
     digitAt(P).op(I32_OR).op(I32_EQZ);
-    failIf();
+    c.failIf();
     c.get(P).set(Q2);
     c.get(C).i32(0x2d).op(I32_EQ).op(IF, VOID);
     inc(Q2);
     c.op(END);
-    load8(Q2).i32(0x30).op(I32_EQ).op(IF, VOID);
+    c.load8(Q2).i32(0x30).op(I32_EQ).op(IF, VOID);
     inc(Q2);
     c.op(0x05);
     needDigit();
     digits();
     c.op(END);
     c.get(Q2).get(E).op(I32_LT_U);
-    load8(Q2).i32(0x2e).op(I32_EQ).op(I32_AND).op(IF, VOID);
+    c.load8(Q2).i32(0x2e).op(I32_EQ).op(I32_AND).op(IF, VOID);
     inc(Q2);
     needDigit();
     digits();
     c.op(END);
     c.get(Q2).get(E).op(I32_LT_U);
-    load8(Q2).i32(0x20).op(I32_OR).i32(0x65).op(I32_EQ).op(I32_AND).op(IF, VOID);
+    c.load8(Q2).i32(0x20).op(I32_OR).i32(0x65).op(I32_EQ).op(I32_AND).op(IF, VOID);
     inc(Q2);
     c.get(Q2).get(E).op(I32_LT_U);
-    load8(Q2).i32(0x2b).op(I32_EQ);
-    load8(Q2).i32(0x2d).op(I32_EQ).op(I32_OR).op(I32_AND).op(IF, VOID);
+    c.load8(Q2).i32(0x2b).op(I32_EQ);
+    c.load8(Q2).i32(0x2d).op(I32_EQ).op(I32_OR).op(I32_AND).op(IF, VOID);
     inc(Q2);
     c.op(END);
     needDigit();
@@ -393,7 +380,7 @@ function buildTapeModule(base: number): Uint8Array {
   }
   c.op(END).op(END);
   c.get(ST).i32(S_END).op(I32_NE);
-  failIf();
+  c.failIf();
   c.get(N);
 
   c.op(END);

@@ -113,6 +113,34 @@ export class Code {
     uleb(offset, this.b);
     return this;
   }
+  /** pushes the byte at local + off */
+  load8(local: number, off = 0): this {
+    return this.get(local).mem(I32_LOAD8_U, 0, off);
+  }
+  /** returns -1 (the readers' "read it in JavaScript") */
+  fail(): this {
+    return this.i32(-1).op(RETURN);
+  }
+  /** returns -1 when the i32 on the stack is not zero */
+  failIf(): this {
+    return this.op(IF, VOID).fail().op(END);
+  }
+  /** sets the v128 locals q, bs, sp to sixteen quotes, backslashes and 0x20s, for `stops` */
+  stopBytes(q: number, bs: number, sp: number): this {
+    return this.i32(0x22).simd(SPLAT).set(q).i32(0x5c).simd(SPLAT).set(bs).i32(0x20).simd(SPLAT).set(sp);
+  }
+  /**
+   * pushes the bitmask of the sixteen bytes at local `at` that end a string's
+   * scan: a quote, a backslash or a control byte (v: a v128 scratch local;
+   * q, bs, sp as `stopBytes` set them)
+   */
+  stops(at: number, v: number, q: number, bs: number, sp: number): this {
+    this.get(at).vmem(V_LOAD, 0).tee(v);
+    this.get(q).simd(I8_EQ);
+    this.get(v).get(bs).simd(I8_EQ).simd(V_OR);
+    this.get(v).get(sp).simd(I8_LT_U).simd(V_OR);
+    return this.simd(BITMASK);
+  }
 }
 
 // opcodes
