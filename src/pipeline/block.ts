@@ -30,7 +30,8 @@ import type { PickOptions } from '../formats/picker.js';
 import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js';
 import type { CoverageCollector } from '../coverage/collector.js';
 import type { CoverageSnapshot } from '../coverage/snapshot.js';
-import { nodeEvent, observeSkipped, TimeParser } from './engine.js';
+import { nodeEvent, observeSkipped } from './engine.js';
+import { TimeParser } from './time-parser.js';
 import { decodeInto, newCounters, type DecodeCounters } from './evaluate.js';
 import { FACT, LAZY, LineClassifier, NODE, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 import { emptyFact, FACT_ANNOTATIONS, FACT_EXTRA, factOf, type FactValues } from './fact-event.js';
@@ -261,7 +262,7 @@ export class BlockReader {
     }
     const buf = Buffer.from(input.buffer, input.byteOffset, len);
     const search = this.search;
-    this.classifier.setLazyBlock(start, input, (from, to) => search.runRange(from, to), (from, to) => search.backslashes(from, to), this.o.plan.coverage ? (search.heads?.() ?? undefined) : undefined, this.o.detectors ? (search.tapes?.() ?? undefined) : undefined);
+    this.classifier.setSearchedBlock(start, input, search);
     const splitter = this.splitter(t.name, start, out);
     // pieces cut where the stream's chunks would end
     let p = start;
@@ -321,24 +322,24 @@ export class BlockReader {
           if (k === LAZY) {
             // held unread: an OP_FACT of its auditID and stage, marked lazy (read again if it is ever judged)
             out.lazyLines++;
-            out.lazy(c.id, c.stage, { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
+            out.lazy(c.id, c.stage, { file: name, line, offset }, e - s, c.t);
             return false;
           }
           if (k === FACT) {
             // a plain request read from its bytes: an OP_FACT of its view
             out.factLines++;
-            out.factValues(c.facts.v, c.id, c.stage, c.factVerb, { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
+            out.factValues(c.facts.v, c.id, c.stage, c.factVerb, { file: name, line, offset }, e - s, c.t);
             return false;
           }
           if (k === NODE) {
             // a node's request the cluster model reads: an OP_FACT of what it reads
             out.nodeLines++;
-            out.fact(nodeEvent(c), { file: name, line, offset }, e - s, this.time.eventTime(c.rrt, c.sts));
+            out.fact(nodeEvent(c), { file: name, line, offset }, e - s, c.t);
             return false;
           }
           out.skippedLines++;
           if (!detectors && c.idAscii) out.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.idHash, c.stage);
-          else out.skipped(c.id, c.stage, detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
+          else out.skipped(c.id, c.stage, detectors ? c.t : NaN);
           return false;
         },
       },

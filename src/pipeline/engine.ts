@@ -11,7 +11,6 @@
  */
 import { readSync } from 'node:fs';
 import type { CoverageCollector } from '../coverage/collector.js';
-import { parseTime } from '../event/time.js';
 import type { EventRecord, Place, Rejection } from '../event/types.js';
 import type { PickOptions } from '../formats/picker.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
@@ -19,6 +18,7 @@ import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js'
 import { decodeInto, matchRules, matchRulesIn, newCounters, sourceOf, type DecodeCounters } from './evaluate.js';
 import { literalSearch, type LiteralSearch } from './literal-search.js';
 import { factEvent } from './fact-event.js';
+import { TimeParser } from './time-parser.js';
 import { FACT, LAZY, LineClassifier, NODE, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 
 export interface ResultSink {
@@ -81,58 +81,6 @@ export function nodeEvent(c: LineClassifier): EventRecord['event'] {
   const ev: EventRecord['event'] = { auditID: c.id, stage: c.stage, verb: c.nodeVerb, user };
   if (c.nodeIp !== undefined) ev.sourceIPs = [c.nodeIp];
   return ev;
-}
-
-/** Event time from the two timestamps, as eventTime() computes it, with the common RFC 3339 UTC form parsed once per second. */
-export class TimeParser {
-  private keyA = '';
-  private baseA = NaN;
-  private keyB = '';
-  private baseB = NaN;
-
-  eventTime(rrt: string | undefined, sts: string | undefined): number {
-    const t = this.parse(rrt);
-    return Number.isNaN(t) ? this.parse(sts) : t;
-  }
-
-  parse(s: string | undefined): number {
-    if (s === undefined) return NaN;
-    const n = s.length;
-    // YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z, else the general parser
-    if (n < 20 || n > 30 || s.charCodeAt(n - 1) !== 0x5a || !isoSeconds(s)) return parseTime(s);
-    let frac = 0;
-    if (n > 20) {
-      if (s.charCodeAt(19) !== 0x2e || n === 21) return parseTime(s);
-      for (let i = 20; i < n - 1; i++) {
-        const d = s.charCodeAt(i) - 0x30;
-        if (d < 0 || d > 9) return parseTime(s);
-        if (i < 23) frac += d * (i === 20 ? 100 : i === 21 ? 10 : 1); // milliseconds: the rest is cut, as Date.parse does
-      }
-    }
-    const key = s.slice(0, 19);
-    let base: number;
-    if (key === this.keyA) base = this.baseA;
-    else if (key === this.keyB) base = this.baseB;
-    else {
-      base = Date.parse(`${key}Z`);
-      this.keyB = this.keyA;
-      this.baseB = this.baseA;
-      this.keyA = key;
-      this.baseA = base;
-    }
-    if (Number.isNaN(base)) return parseTime(s);
-    return base + frac;
-  }
-}
-
-function isoSeconds(s: string): boolean {
-  for (let i = 0; i < 19; i++) {
-    const c = s.charCodeAt(i);
-    const want = i === 4 || i === 7 ? 0x2d : i === 10 ? 0x54 : i === 13 || i === 16 ? 0x3a : -1;
-    if (want >= 0 ? c !== want : c < 0x30 || c > 0x39) return false;
-  }
-  // 24:00:00 is midnight to Date.parse, but only without a fraction
-  return s.charCodeAt(11) < 0x32 || s.charCodeAt(12) < 0x34;
 }
 
 const SKIP_SOURCE_FORMAT = 'raw';
@@ -216,7 +164,7 @@ export class Engine {
 
   /** The classifier's next lines come from `bytes` (in the searcher's memory), at input offset `start`. */
   private classifyFrom(s: LiteralSearch, start: number, bytes: Uint8Array): void {
-    this.classifier!.setLazyBlock(start, bytes, (from, to) => s.runRange(from, to), (from, to) => s.backslashes(from, to), this.o.plan!.coverage ? (s.heads?.() ?? undefined) : undefined, this.o.detectors ? (s.tapes?.() ?? undefined) : undefined);
+    this.classifier!.setSearchedBlock(start, bytes, s);
   }
 
   /**
@@ -303,27 +251,27 @@ export class Engine {
     if (this.o.coverage) observeSkipped(this.o.coverage, c, buf, s, e, file, offset, this.decode);
     if (k === LAZY) {
       this.lazyLines++;
-      const rec: LazyRecord = { event: { auditID: c.id, stage: c.stage }, source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: this.time.eventTime(c.rrt, c.sts), len: e - s, lazy: true };
+      const rec: LazyRecord = { event: { auditID: c.id, stage: c.stage }, source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: c.t, len: e - s, lazy: true };
       this.sink.event(rec, null, true, offset, e - s);
       return false;
     }
     if (k === FACT) {
       this.factLines++;
       // the detectors' view of the event; a finding reads the line again
-      const rec: EventRecord & { t: number; len: number } = { event: factEvent(c.facts.v, c.id, c.stage, c.factVerb), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: this.time.eventTime(c.rrt, c.sts), len: e - s };
+      const rec: EventRecord & { t: number; len: number } = { event: factEvent(c.facts.v, c.id, c.stage, c.factVerb), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: c.t, len: e - s };
       this.sink.event(rec, null, true, offset, e - s);
       return false;
     }
     if (k === NODE) {
       this.nodeLines++;
       // the event as the cluster model reads it (and as a worker sends it); a finding would read the line again
-      const rec: EventRecord & { t: number; len: number } = { event: nodeEvent(c), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: this.time.eventTime(c.rrt, c.sts), len: e - s };
+      const rec: EventRecord & { t: number; len: number } = { event: nodeEvent(c), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: c.t, len: e - s };
       this.sink.event(rec, null, true, offset, e - s);
       return false;
     }
     this.skippedLines++;
     if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.stage);
-    else this.sink.skipped(c.id, c.stage, this.o.detectors ? this.time.eventTime(c.rrt, c.sts) : NaN);
+    else this.sink.skipped(c.id, c.stage, this.o.detectors ? c.t : NaN);
     return false;
   }
 

@@ -6,6 +6,7 @@
  */
 import { isFinalStage } from '../event/types.js';
 import { FactReader } from './fact-reader.js';
+import { TimeParser } from './time-parser.js';
 import { jsTape, TAPE_TOKENS, type TapeReader } from './json-tape.js';
 import { HEAD_SLOTS, MISS, NEW_SECOND, type HeadReader } from './head-reader.js';
 import type { LiteralSearch, SearchLiteral } from './literal-search.js';
@@ -86,9 +87,7 @@ const Q = 0x22;
 const BS = 0x5c;
 
 const P_HEAD = Buffer.from(HEAD);
-const P_V1 = Buffer.from('","level":"');
-const P_BETA = Buffer.from('beta1","level":"');
-const P_ALPHA = Buffer.from('alpha1","level":"');
+const P_TAILS = ['","level":"', 'beta1","level":"', 'alpha1","level":"'].map((x) => Buffer.from(x));
 const P_RESOURCE = Buffer.from('"resource":"');
 const P_SUBRESOURCE = Buffer.from('"subresource":"');
 const P_USER = Buffer.from('","user":{"username":"');
@@ -249,6 +248,17 @@ function stageAt(buf: Buffer, p: number, q: number): string {
  * block's hits, then `classify` for its lines in order (lines outside the
  * block, or straddling its ends, are parsed).
  */
+/** The searcher's WebAssembly readers a block in its memory may be read with (each: null where it is missing). */
+export interface SearchReaders {
+  heads?: ReturnType<NonNullable<LiteralSearch['heads']>>;
+  tapes?: ReturnType<NonNullable<LiteralSearch['tapes']>>;
+}
+
+/** The reader, when `bytes` are its memory's input. */
+function readerOf<R>(bytes: Uint8Array, x: { reader: R; inputAddress: number; buffer: ArrayBuffer } | null | undefined): R | null {
+  return x && bytes.buffer === x.buffer && bytes.byteOffset === x.inputAddress ? x.reader : null;
+}
+
 const NO_HITS = new Uint32Array(0);
 const NO_RULES: number[] = [];
 /** lines with more escapes than this are parsed */
@@ -305,8 +315,9 @@ export class LineClassifier {
   /** its hashBytes (id-set.ts) */
   idHash = 0;
   stage = '';
-  rrt: string | undefined = undefined;
-  sts: string | undefined = undefined;
+  /** (with the detectors) its event time, from requestReceivedTimestamp, else stageTimestamp (eventTime) */
+  t = NaN;
+  private readonly times = new TimeParser();
   /** parsed events of this line need no rule, only the detectors */
   detOnly = false;
   /** the detectors read this event's bodies (pods, secrets, TokenRequests) */
@@ -391,9 +402,9 @@ export class LineClassifier {
    * bytes are still in the cache when their lines are classified): `search(from, to)`
    * returns the hits of bytes[from..to) relative to `from`.
    */
-  setLazyBlock(start: number, bytes: Uint8Array, search: (from: number, to: number) => Uint32Array, backslashes?: (from: number, to: number) => Uint32Array, heads?: ReturnType<NonNullable<LiteralSearch['heads']>>, tapes?: ReturnType<NonNullable<LiteralSearch['tapes']>>): void {
-    this.useHeads(heads && bytes.buffer === heads.buffer && bytes.byteOffset === heads.inputAddress ? heads.reader : null, bytes.byteOffset);
-    this.tapeReader = tapes && bytes.buffer === tapes.buffer && bytes.byteOffset === tapes.inputAddress ? tapes.reader : null;
+  setLazyBlock(start: number, bytes: Uint8Array, search: (from: number, to: number) => Uint32Array, backslashes?: (from: number, to: number) => Uint32Array, readers: SearchReaders = {}): void {
+    this.useHeads(readerOf(bytes, readers.heads), bytes.byteOffset);
+    this.tapeReader = readerOf(bytes, readers.tapes);
     this.findBs = backslashes ?? null;
     this.bsList = NO_HITS;
     this.bsAt = 0;
@@ -405,6 +416,14 @@ export class LineClassifier {
     this.hits = NO_HITS;
     this.hitsBase = 0;
     this.hit = 0;
+  }
+
+  /** setLazyBlock for a block in `search`'s input, read with the search's readers this plan needs. */
+  setSearchedBlock(start: number, bytes: Uint8Array, search: LiteralSearch): void {
+    this.setLazyBlock(start, bytes, (from, to) => search.runRange(from, to), (from, to) => search.backslashes(from, to), {
+      heads: this.plan.coverage ? (search.heads?.() ?? undefined) : undefined,
+      tapes: this.plan.detectors ? (search.tapes?.() ?? undefined) : undefined,
+    });
   }
 
   private advance(rel: number, need: number): void {
@@ -581,11 +600,10 @@ export class LineClassifier {
     if (this.redact) return PARSE_PLAIN;
     if (this.plan.detectors) {
       if (rrts > 1 || stss > 1) return unclear;
-      const rrt = rrts === 1 ? this.timestamp(buf, rrtAt, e, 26) : undefined;
-      const sts = stss === 1 ? this.timestamp(buf, stsAt, e, 16) : undefined;
-      if (rrt === null || sts === null) return unclear;
-      this.rrt = rrt;
-      this.sts = sts;
+      const rq = rrts === 1 ? this.timestampEnd(buf, rrtAt, e, 26) : 0;
+      const sq = stss === 1 ? this.timestampEnd(buf, stsAt, e, 16) : 0;
+      if (rq < 0 || sq < 0) return unclear;
+      this.t = this.times.eventTimeBytes(buf, rrts === 1 ? rrtAt + 28 : -1, rq, stss === 1 ? stsAt + 18 : -1, sq);
     }
     // anything the head reader does not understand is parsed instead: the report then sees the event itself
     // the head of a line with one stageTimestamp (the API server writes it at every stage; others are parsed)
@@ -869,24 +887,22 @@ export class LineClassifier {
     return false;
   }
 
-  /** The string value after the key at `at` (key length `klen` with quotes), or null when it is not a plain string. */
-  private timestamp(buf: Buffer, at: number, e: number, klen: number): string | null {
-    let p = at + klen;
-    if (buf[p] !== 0x3a || buf[p + 1] !== Q) return null;
-    p += 2;
+  /** The closing quote of the string value after the key at `at` (key length `klen` with quotes), or -1 when it is not a plain string. */
+  private timestampEnd(buf: Buffer, at: number, e: number, klen: number): number {
+    const p = at + klen + 2;
+    if (buf[p - 2] !== 0x3a || buf[p - 1] !== Q) return -1;
     const q = shortString(buf, p, e, 64);
-    if (q < 0 || this.hasBackslash(p, q)) return null;
-    return buf.toString('latin1', p, q);
+    return q < 0 || this.hasBackslash(p, q) ? -1 : q;
   }
 
   /** Parses the fixed head of a plain raw event up to its stage, setting `id` and `stage`. */
   private plainPrefix(buf: Buffer, s: number, e: number, auditAt: number, stageKeyAt: number): boolean {
     // the head itself was found (and compared) by the search: a hit at the line's start
     let p = s + P_HEAD.length;
-    if (startsAt(buf, p, e, P_V1)) p += P_V1.length;
-    else if (startsAt(buf, p, e, P_BETA)) p += P_BETA.length;
-    else if (startsAt(buf, p, e, P_ALPHA)) p += P_ALPHA.length;
-    else return false;
+    let v = 0;
+    while (v < P_TAILS.length && !startsAt(buf, p, e, P_TAILS[v]!)) v++;
+    if (v === P_TAILS.length) return false;
+    p += P_TAILS[v]!.length;
     // the level, up to `","auditID":"` (whose `"auditID"` the search found)
     if (auditAt < p + 2 || buf[auditAt - 2] !== Q || buf[auditAt - 1] !== 0x2c || buf[auditAt + 9] !== 0x3a || buf[auditAt + 10] !== Q) return false;
     for (let i = p; i < auditAt - 2; i++) {

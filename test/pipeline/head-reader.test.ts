@@ -38,7 +38,7 @@ function classifyAll(c: LineClassifier, s: LiteralSearch, lines: string[], wasm:
   const bytes = Buffer.from(lines.join('\n'));
   const input = s.input(bytes.length);
   input.set(bytes);
-  c.setLazyBlock(0, input, (a, b) => s.runRange(a, b), (a, b) => s.backslashes(a, b), wasm ? (s.heads?.() ?? undefined) : undefined);
+  c.setLazyBlock(0, input, (a, b) => s.runRange(a, b), (a, b) => s.backslashes(a, b), { heads: wasm ? (s.heads?.() ?? undefined) : undefined });
   const buf = Buffer.from(input.buffer, input.byteOffset, bytes.length);
   const out: Head[] = [];
   let p = 0;

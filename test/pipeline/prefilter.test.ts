@@ -98,8 +98,11 @@ test('line classification', () => {
 test('line classification with the detectors: their literals are parsed, the rest replayed with their times', () => {
   const c = classifier(true);
   assert.equal(classify(c, PLAIN), SKIP);
-  assert.equal(c.rrt, '2026-03-02T08:00:00.000001Z');
-  assert.equal(c.sts, '2026-03-02T08:00:00.000002Z');
+  assert.equal(c.t, Date.parse('2026-03-02T08:00:00.000Z'), 'the event time, from requestReceivedTimestamp');
+  assert.equal(classify(c, PLAIN.replace('"requestReceivedTimestamp":"2026-03-02T08:00:00.000001Z",', '')), SKIP);
+  assert.equal(c.t, Date.parse('2026-03-02T08:00:00.000Z'), 'else from stageTimestamp');
+  assert.equal(classify(c, PLAIN.replace('"requestReceivedTimestamp":"2026-03-02T08:00:00.000001Z"', '"requestReceivedTimestamp":"2026-03-02T08:00:01.5+01:00"')), SKIP);
+  assert.equal(c.t, Date.parse('2026-03-02T07:00:01.500Z'), 'another form, by the general parser');
   assert.equal(classify(c, PLAIN.replace('alice@example.com', 'system:serviceaccount:default:app')), PARSE_PLAIN);
   assert.equal(c.detOnly, true);
   assert.equal(classify(c, PLAIN.replace('alice@example.com', 'system:node:worker-1')), PARSE_PLAIN);

@@ -3,7 +3,7 @@
 // events would be judged at other times than the unoptimised path judges them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TimeParser } from '../../src/pipeline/engine.js';
+import { TimeParser } from '../../src/pipeline/time-parser.js';
 import { eventTime } from '../../src/event/time.js';
 import { rng } from '../helpers.js';
 
@@ -41,6 +41,29 @@ test('TimeParser.eventTime equals eventTime on random timestamps of every form, 
     prev = rrt;
     const want = eventTime({ requestReceivedTimestamp: rrt, stageTimestamp: sts });
     const got = p.eventTime(rrt, sts);
+    assert.ok(same(got, want), `${rrt} / ${sts}: ${got} != ${want}`);
+  }
+});
+
+test('TimeParser.eventTimeBytes equals eventTime of the bytes read as Latin-1, its second cached across lines', () => {
+  const r = rng(7);
+  const p = new TimeParser();
+  let prev: string | undefined;
+  for (let i = 0; i < 20_000; i++) {
+    let rrt = randomStamp(r);
+    // runs of the same second (the bytes cache's case), seconds that differ in one digit, bytes above 0x7f
+    if (prev && r() < 0.5) rrt = prev.slice(0, 19) + rrt?.slice(19);
+    if (rrt && r() < 0.02) rrt = rrt.slice(0, 5) + '\u00e9' + rrt.slice(6);
+    const sts = randomStamp(r);
+    prev = rrt;
+    const want = eventTime({ requestReceivedTimestamp: rrt, stageTimestamp: sts });
+    // the line's bytes: each timestamp somewhere inside it, as a Latin-1 string's bytes
+    const line = Buffer.from(`{"a":"${rrt ?? ''}","b":"${sts ?? ''}"}`, 'latin1');
+    const rs = rrt === undefined ? -1 : 6;
+    const re = rs + (rrt?.length ?? 0);
+    const ss = sts === undefined ? -1 : 6 + (rrt?.length ?? 0) + 7;
+    const se = ss + (sts?.length ?? 0);
+    const got = p.eventTimeBytes(line, rs, re, ss, se);
     assert.ok(same(got, want), `${rrt} / ${sts}: ${got} != ${want}`);
   }
 });
