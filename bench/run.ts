@@ -41,8 +41,9 @@ log spans more than the detectors' learning hour) and times cat, grep and tokenw
 on W threads (default: the cores, at most 2); each time is the best of K runs (default 1). The coverage
 report's cost is measured apart: P pairs (default 3) of one-thread scans with and without it, alternated, best
 of each. --count-instructions L measures it once more in instructions, which the host's load moves far less:
-one-thread scans of the log's first L lines under valgrind (cachegrind), with and without the report, a
-one-line scan's count subtracted for the start-up (about 40 s per 100,000 lines; needs valgrind).
+one-thread scans of the log's first L lines under valgrind (cachegrind), V8 single-threaded so that counts repeat
+to half a percent, with and without the report, a one-line scan's count subtracted for the start-up (about 2 to
+3 minutes per 100,000 lines; needs valgrind).
 --reference adds the unoptimised path (--no-prefilter), slow.\n`);
   process.exit(0);
 }
@@ -193,10 +194,16 @@ function firstLines(file: string, n: number, to: string): void {
   writeFileSync(to, Buffer.concat(parts));
 }
 
-/** Instructions a one-thread scan executes (valgrind's cachegrind, no cache simulation). */
+/**
+ * Instructions a one-thread scan executes (valgrind's cachegrind, no cache
+ * simulation). V8 runs single-threaded (`--single-threaded`: compilation and
+ * garbage collection on the main thread): with its background threads the
+ * count moved by 15 % between runs of the same scan, as their work depends on
+ * timing; without them, by half a percent.
+ */
 function instructions(args: string[], file: string): Promise<number> {
   return new Promise((done, fail) => {
-    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, CLI, 'scan', ...args, '--workers', '1', '--quiet', '--no-progress', '--format', 'ndjson', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', CLI, 'scan', ...args, '--workers', '1', '--quiet', '--no-progress', '--format', 'ndjson', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', () => {

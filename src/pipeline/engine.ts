@@ -24,8 +24,8 @@ import { FACT, LAZY, LineClassifier, NODE, PARSE_ALL, PARSE_PLAIN, SKIP, type Pr
 export interface ResultSink {
   /** a line the prefilter skipped: one raw event that matched nothing (t: its event time, NaN unless the detectors are on) */
   skipped(id: string, stage: string, t: number): void;
-  /** the same without the detectors, for an ASCII auditID given as bytes (see FifoIdSet) */
-  skippedBytes?(b: Uint8Array, start: number, end: number, stage: string): void;
+  /** the same without the detectors, for an ASCII auditID given as bytes and their hashBytes (see FifoIdSet) */
+  skippedBytes?(b: Uint8Array, start: number, end: number, hash: number, stage: string): void;
   /**
    * a decoded, redacted event and the rules it matched (null: none). `plain`:
    * it was a plain raw event line the detectors need only a projection of
@@ -270,7 +270,7 @@ export class Engine {
       return false;
     }
     this.skippedLines++;
-    if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.stage);
+    if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.idHash, c.stage);
     else this.sink.skipped(c.id, c.stage, this.o.detectors ? c.t : NaN);
     return false;
   }

@@ -26,7 +26,6 @@ import { decodeInto, matchRules, newCounters, sourceOf, type DecodeCounters } fr
 import { Engine, type LazyRecord, type ResultSink } from './engine.js';
 import { planPrefilter, type PrefilterPlan } from './prefilter.js';
 import { StageJudge } from './stage-judge.js';
-import { hashBytes } from './id-set.js';
 import { LineRereader, materialize, parallelizable, ParallelReader } from './workers.js';
 
 export interface ScanOptions {
@@ -278,7 +277,7 @@ async function readInputs(x: InputContext): Promise<void> {
           judge.offer(rec, NO, t);
         }
       : (id, stage) => judge.offerNone(id, stage),
-    skippedBytes: (b, start, end, stage) => judge.offerNoneBytes(b, start, end, hashBytes(b, start, end), stage),
+    skippedBytes: (b, start, end, hash, stage) => judge.offerNoneBytes(b, start, end, hash, stage),
     // (a held record carries its event time: its event has no timestamps yet)
     event: x.detectors ? (rec, matches) => judge.offer(rec, matches ?? NO, (rec as Partial<ReplayedRecord>).t) : (rec, matches) => judge.offer(rec, matches),
     reject: onReject,
