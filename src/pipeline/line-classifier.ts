@@ -243,12 +243,7 @@ function stageAt(buf: Buffer, p: number, q: number): string {
   return known(buf, p, q, STAGES, STAGE_BYTES);
 }
 
-/**
- * Classifies the lines of one searched block. Call `setBlock` with the
- * block's hits, then `classify` for its lines in order (lines outside the
- * block, or straddling its ends, are parsed).
- */
-/** The searcher's WebAssembly readers a block in its memory may be read with (each: null where it is missing). */
+/** The searcher's WebAssembly readers a block in its memory may be read with (each absent where the search has none). */
 export interface SearchReaders {
   heads?: ReturnType<NonNullable<LiteralSearch['heads']>>;
   tapes?: ReturnType<NonNullable<LiteralSearch['tapes']>>;
@@ -266,6 +261,11 @@ const MAX_ESCAPES = 512;
 /** bytes searched at a time */
 const STRETCH = 32 << 10;
 
+/**
+ * Classifies the lines of one searched block. Call `setBlock` with the
+ * block's hits, then `classify` for its lines in order (lines outside the
+ * block, or straddling its ends, are parsed).
+ */
 export class LineClassifier {
   private hits: Uint32Array = NO_HITS;
   /** block position of the hits' position 0 */

@@ -29,16 +29,25 @@ function randomStamp(r: () => number): string | undefined {
 
 const same = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || a === b;
 
-test('TimeParser.eventTime equals eventTime on random timestamps of every form, with its cache warm or cold', () => {
-  const r = rng(99);
-  const p = new TimeParser();
+/**
+ * Pairs of timestamps (requestReceived, stage): the first often in the second of the one before (the
+ * caches' case), now and then with a byte above 0x7f in it.
+ */
+function* stampPairs(seed: number, sameSecond: number, nonAscii: number): Generator<[string | undefined, string | undefined]> {
+  const r = rng(seed);
   let prev: string | undefined;
   for (let i = 0; i < 20_000; i++) {
-    // often the same second as the one before (the cache's case), else anything
     let rrt = randomStamp(r);
-    if (prev && r() < 0.4) rrt = prev.slice(0, 19) + rrt?.slice(19);
-    const sts = randomStamp(r);
+    if (prev && r() < sameSecond) rrt = prev.slice(0, 19) + rrt?.slice(19);
+    if (rrt && nonAscii > 0 && r() < nonAscii) rrt = rrt.slice(0, 5) + '\u00e9' + rrt.slice(6);
     prev = rrt;
+    yield [rrt, randomStamp(r)];
+  }
+}
+
+test('TimeParser.eventTime equals eventTime on random timestamps of every form, with its cache warm or cold', () => {
+  const p = new TimeParser();
+  for (const [rrt, sts] of stampPairs(99, 0.4, 0)) {
     const want = eventTime({ requestReceivedTimestamp: rrt, stageTimestamp: sts });
     const got = p.eventTime(rrt, sts);
     assert.ok(same(got, want), `${rrt} / ${sts}: ${got} != ${want}`);
@@ -46,16 +55,8 @@ test('TimeParser.eventTime equals eventTime on random timestamps of every form, 
 });
 
 test('TimeParser.eventTimeBytes equals eventTime of the bytes read as Latin-1, its second cached across lines', () => {
-  const r = rng(7);
   const p = new TimeParser();
-  let prev: string | undefined;
-  for (let i = 0; i < 20_000; i++) {
-    let rrt = randomStamp(r);
-    // runs of the same second (the bytes cache's case), seconds that differ in one digit, bytes above 0x7f
-    if (prev && r() < 0.5) rrt = prev.slice(0, 19) + rrt?.slice(19);
-    if (rrt && r() < 0.02) rrt = rrt.slice(0, 5) + '\u00e9' + rrt.slice(6);
-    const sts = randomStamp(r);
-    prev = rrt;
+  for (const [rrt, sts] of stampPairs(7, 0.5, 0.02)) {
     const want = eventTime({ requestReceivedTimestamp: rrt, stageTimestamp: sts });
     // the line's bytes: each timestamp somewhere inside it, as a Latin-1 string's bytes
     const line = Buffer.from(`{"a":"${rrt ?? ''}","b":"${sts ?? ''}"}`, 'latin1');
