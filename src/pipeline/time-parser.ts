@@ -102,11 +102,15 @@ export class TimeParser {
     let s = '';
     for (let i = p; i < q; i++) s += String.fromCharCode(buf[i]!);
     const t = this.parse(s);
-    // parse cached the second of a common-form timestamp as keyA: take it for the bytes too
-    if (!Number.isNaN(t) && s.length >= 20 && this.keyA === s.slice(0, 19)) {
-      for (let i = 0; i < 19; i++) this.keyBytes[i] = buf[p + i]!;
-      this.keyBytesSet = true;
-      this.keyBytesBase = this.baseA;
+    // parse keeps the seconds of common-form timestamps (keyA, keyB): take this one's for the bytes too
+    if (!Number.isNaN(t) && s.length >= 20) {
+      const key = s.slice(0, 19);
+      const base = key === this.keyA ? this.baseA : key === this.keyB ? this.baseB : NaN;
+      if (!Number.isNaN(base)) {
+        for (let i = 0; i < 19; i++) this.keyBytes[i] = buf[p + i]!;
+        this.keyBytesSet = true;
+        this.keyBytesBase = base;
+      }
     }
     return t;
   }
