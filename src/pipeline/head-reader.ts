@@ -142,9 +142,7 @@ function buildHeadModule(base: number): Uint8Array {
     for (const j of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) notDigit(j);
     for (const [j, v] of [[4, 0x2d], [7, 0x2d], [10, 0x54], [13, 0x3a], [16, 0x3a]] as const) byteNe(P, j, v).op(I32_OR);
     c.failIf();
-    c.i32(0).get(P).mem(I64_LOAD, 0, 0).mem(I64_STORE, 0, base + KEY);
-    c.i32(0).get(P).mem(I64_LOAD, 0, 8).mem(I64_STORE, 0, base + KEY + 8);
-    c.i32(0).get(P).mem(I32_LOAD, 0, 15).mem(I32_STORE, 0, base + KEY + 15);
+    // (kept as the last second only once the whole head is read: see below)
     c.i32(NEW_SECOND).set(FLAGS);
   }
   c.op(END);
@@ -211,6 +209,14 @@ function buildHeadModule(base: number): Uint8Array {
   // ---- the class: its names' bytes in the table's slot for their hash
   c.get(VE).get(VS).op(I32_SUB).get(RE).get(RS).op(I32_SUB).op(I32_ADD).get(SE).get(SS).op(I32_SUB).op(I32_ADD).i32(MAX_KEY).op(I32_GT_U);
   c.failIf();
+  // the head is read (nothing below declines): its second is the last one now. Kept earlier, a line declined after
+  // its second was read would leave the caller's second (parsed at NEW_SECOND) behind the reader's
+  c.get(FLAGS).op(IF, VOID);
+  c.get(STS).i32(18).op(I32_ADD).set(P);
+  c.i32(0).get(P).mem(I64_LOAD, 0, 0).mem(I64_STORE, 0, base + KEY);
+  c.i32(0).get(P).mem(I64_LOAD, 0, 8).mem(I64_STORE, 0, base + KEY + 8);
+  c.i32(0).get(P).mem(I32_LOAD, 0, 15).mem(I32_STORE, 0, base + KEY + 15);
+  c.op(END);
   const mix = () => c.i32(0x01000193).op(I32_MUL).set(H);
   const hashByte = () => {
     c.get(H);

@@ -141,6 +141,11 @@ test('the head reader reads the common form, keeps classes and the last second, 
   assert.equal(run(LINE.replace('"name":"p"', '"name":"p","subresource":"exec"')), -1);
   assert.equal(run(LINE.replace('"name":"p"', '"name":"p\\"q"')), -1);
   assert.equal(run(LINE.replace('"name":"p"', '"name":1')), -1);
+  // a line declined after its second was read does not keep that second: the next line of it is a new second
+  // (else the caller, which parses the second only at NEW_SECOND, would give that line the second before)
+  const next = LINE.replace('T08:00:00.000002Z', 'T08:00:07.000002Z');
+  assert.equal(run(next.replace('"name":"p"', '"name":"p","resource":"secrets"')), -1);
+  assert.ok((run(next) & NEW_SECOND) !== 0, 'the second of a declined line is not kept');
   // a second the pattern admits but no calendar has: reported new, and forgotten on request
   const bad = LINE.replace('2026-03-02T08:00:00.000002Z', '2026-13-02T08:00:00.000002Z');
   assert.ok((run(bad) & NEW_SECOND) !== 0);
