@@ -70,6 +70,11 @@ export class CoverageCollector {
   private tsSecB = NaN;
   /** a linear congruential generator for sampling (fixed seed: the same input gives the same report) */
   private rnd = 0x2545f491;
+  /** (observeSkipped) the line's class: how many of its next events are sampled before any is only counted, and whether it may hold credentials */
+  firstLeft = 0;
+  special = false;
+  /** counts kept elsewhere (a head reader's), handed over before anything is read */
+  private readonly pending: (() => void)[] = [];
 
   constructor(opts: CoverageOptions = {}) {
     this.gapMs = opts.gapMs ?? DEFAULT_GAP_MS;
@@ -159,11 +164,30 @@ export class CoverageCollector {
   }
 
   /** observeHead from parts (no head object per line): `body` false when the line holds no request or response object. */
-  observeSkipped(file: string, cluster: string | undefined, verb: string, resource: string, subresource: string, time: string | undefined, body: boolean | undefined, sec = NaN): boolean {
+  observeSkipped(file: string, cluster: string | undefined, verb: string, resource: string, subresource: string, time: string | undefined, body: boolean | undefined, sec = NaN, sample = false): boolean {
     const c = this.countHead(this.sourceOf(cluster, file), verb, resource, subresource, sec, time);
-    if (c.seen <= INSPECT_FIRST || (c.special !== 0 && body !== false)) return true;
+    this.firstLeft = INSPECT_FIRST - c.seen;
+    this.special = c.special !== 0;
+    if (sample || c.seen <= INSPECT_FIRST || (c.special !== 0 && body !== false)) return true;
     this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0;
     return this.rnd >>> 22 === 0;
+  }
+
+  /**
+   * Skipped lines counted elsewhere (a head reader's slots): `n` events of a
+   * class, whose times were seen (each second once, through observeSkipped).
+   */
+  addCounted(file: string, cluster: string | undefined, verb: string, resource: string, subresource: string, n: number): void {
+    const so = this.sourceOf(cluster, file);
+    so.events += n;
+    const c = this.recentClass(so, verb, resource, subresource);
+    c.n += n;
+    c.seen += n;
+  }
+
+  /** `fold` hands over counts kept elsewhere; it is called before the collector is read. */
+  addPending(fold: () => void): void {
+    this.pending.push(fold);
   }
 
   /** The whole event of a head `observeHead` asked for (counted there already). */
@@ -333,6 +357,7 @@ export class CoverageCollector {
 
   /** The observations, one per source, in first-seen order (the pooled rest last). */
   observations(): SourceObservation[] {
+    for (const fold of this.pending) fold();
     const out = [...this.sources.values()];
     if (this.pooled) out.push(this.pooled);
     for (const so of out) so.flushFormat();

@@ -195,6 +195,8 @@ export class BlockReader {
     this.classifier = new LineClassifier(o.plan);
     // blocks come from regular files: a held line can be read again
     this.classifier.lazyOn = true;
+    const c = this.classifier;
+    o.coverage?.addPending(() => c.foldHeads());
   }
 
   close(): void {
@@ -283,6 +285,9 @@ export class BlockReader {
     const detectors = this.o.detectors;
     const decode = this.o.decode;
     const cov = this.o.coverage;
+    // the block's skipped lines are counted by the head reader, for the file's source (each block starts it afresh:
+    // its share of the report travels alone, and may be dropped)
+    if (cov) c.headCounting((verb, resource, subresource, n) => cov.addCounted(name, decode.cluster, verb, resource, subresource, n));
     const handlers = {
       event: (rec: EventRecord) => {
         if (cov) cov.observe(rec);

@@ -67,9 +67,13 @@ export interface LazyRecord extends EventRecord {
  * (nothing else sees that decoding, so the scan's results do not change).
  */
 export function observeSkipped(cov: CoverageCollector, c: LineClassifier, buf: Buffer, s: number, e: number, file: string, offset: number, decode: PickOptions): void {
+  // counted by the head reader (LineClassifier.headCounting)
+  if (c.headCounted) return;
   const level = c.level;
   const body = level !== 'Metadata' && level !== 'None';
-  if (!cov.observeSkipped(file, decode.cluster, c.verb, c.resource, c.subresource, c.time, body, c.sec)) return;
+  const want = cov.observeSkipped(file, decode.cluster, c.verb, c.resource, c.subresource, c.time, body, c.sec, c.headSample);
+  c.setHeadSlot(cov.firstLeft, cov.special);
+  if (!want) return;
   // decoded for the report alone: its counts are not the scan's
   decodeInto({ text: buf.toString('utf8', s, e), place: { file, line: 0, offset } }, newCounters(), { event: (rec) => cov.inspect(rec), reject: IGNORE }, decode);
 }
@@ -115,6 +119,10 @@ export class Engine {
     this.rules = o.rules;
     this.decode = o.decode ?? {};
     this.classifier = o.plan ? new LineClassifier(o.plan) : null;
+    if (o.coverage && this.classifier) {
+      const c = this.classifier;
+      o.coverage.addPending(() => c.foldHeads());
+    }
     const reject = (r: Rejection) => sink.reject(r);
     const cov = o.coverage;
     // with the detectors, every event's time is wanted: parse it here, where the second is cached
@@ -211,6 +219,12 @@ export class Engine {
    */
   splitter(file: string, startOffset = 0, startLine = 1, rereadable = false): RecordSplitter {
     const c = this.classifier;
+    const cov = this.o.coverage;
+    if (c && cov) {
+      // the file's skipped lines are counted by the head reader, for the file's source
+      const cluster = this.decode.cluster;
+      c.headCounting((verb, resource, subresource, n) => cov.addCounted(file, cluster, verb, resource, subresource, n));
+    }
     return new RecordSplitter(
       {
         file,

@@ -16,14 +16,24 @@
  * bytes): a line of a known class costs no string at all, and the caller
  * maps the slot to the strings it made when the class was new (MISS).
  *
- * head(levelStart, levelEnd, verbStart, lineEnd, objectRefAt, stageTimestampAt) → i32
+ * With `count` set (a skipped line, not one the scan parses), it also counts
+ * the line in its slot when nothing about it needs JavaScript: not a MISS,
+ * not a NEW_SECOND, not one the report may sample (the class's first events,
+ * a credential-bearing class's lines with a body: the caller decides, as
+ * CoverageCollector.observeSkipped does), and not the one in SKIPPED_EVERY
+ * drawn at random (SAMPLE: the caller samples it). A skipped line then costs
+ * no JavaScript beyond the call; the caller hands the slots' counts to the
+ * collector (LineClassifier.foldHeads) before anything reads it.
+ *
+ * head(levelStart, levelEnd, verbStart, lineEnd, objectRefAt, stageTimestampAt, count) → i32
  *   (memory addresses; the last two are the search's hits, objectRefAt -1 when none)
  *   -1: not the common form (read it in JavaScript)
- *   else: slot | level << 8 | MISS | NEW_SECOND; on MISS the class's byte
- *   ranges are at POSITIONS (six i32: verb, resource, subresource starts and ends).
+ *   else: slot | level << 8 | MISS | NEW_SECOND | COUNTED | SAMPLE; on MISS the
+ *   class's byte ranges are at POSITIONS (six i32: verb, resource, subresource
+ *   starts and ends).
  */
 import {
-  moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, I32_CTZ, LOOP, RETURN, SELECT, VOID, WA, word, type WasmMemory, type WasmModule,
+  moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_S, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, I32_CTZ, LOOP, RETURN, SELECT, VOID, WA, word, type WasmMemory, type WasmModule,
 } from './wasm-asm.js';
 
 /** Class slots (a power of two, at most 256: the slot is the result's low byte). */
@@ -33,22 +43,34 @@ const ENTRY = 128;
 const MAX_KEY = ENTRY - 4;
 export const MISS = 1 << 10;
 export const NEW_SECOND = 1 << 11;
-/** Bytes of memory the reader keeps at its base address. */
-export const HEAD_BYTES = 64 + HEAD_SLOTS * ENTRY;
+/** (count) the line is counted in its slot: nothing more to do for the report */
+export const COUNTED = 1 << 12;
+/** (count) the line is drawn for the report's sample: the caller counts it and decodes it */
+export const SAMPLE = 1 << 13;
 const KEY = 0; // the last second's text: 19 bytes
 const POSITIONS = 32; // 6 × i32
+const RNG = 56; // the sampling generator's state (i32)
 const TABLE = 64;
+const COUNTS = TABLE + HEAD_SLOTS * ENTRY; // per slot, lines counted (i32)
+const FIRST = COUNTS + 4 * HEAD_SLOTS; // per slot, lines still to sample before counting (i32)
+const SPECIAL = FIRST + 4 * HEAD_SLOTS; // per slot, 1: a class that may hold credentials (sampled when it has a body)
+/** Bytes of memory the reader keeps at its base address. */
+export const HEAD_BYTES = SPECIAL + HEAD_SLOTS;
+/** the report's sampling of skipped lines (CoverageCollector.observeSkipped): one in 2^(32 - SAMPLE_SHIFT) */
+const SAMPLE_SHIFT = 22;
+/** the generator's state after a reset (fixed: the same input gives the same report) */
+const RNG_SEED = 0x2545f491;
 
 const Q = 0x22, BS = 0x5c;
 
 function buildHeadModule(base: number): Uint8Array {
-  // params: memory addresses
-  const LVS = 0, LVE = 1, VS = 2, E = 3, OBJ = 4, STS = 5;
+  // params: memory addresses, and whether to count
+  const LVS = 0, LVE = 1, VS = 2, E = 3, OBJ = 4, STS = 5, CNT = 6;
   // locals (zero at each call)
-  const I = 6, C = 7, VE = 8, RS = 9, RE = 10, SS = 11, SE = 12, H = 13, LVL = 14, P = 15, KQ = 16, VQ = 17, FLAGS = 18, ENT = 19, K = 20, LIM = 21;
+  const I = 7, C = 8, VE = 9, RS = 10, RE = 11, SS = 12, SE = 13, H = 14, LVL = 15, P = 16, KQ = 17, VQ = 18, FLAGS = 19, ENT = 20, K = 21, LIM = 22;
   const LOCALS = 16;
   // v128 locals: the input, and the bytes that end a plain string's scan
-  const V = 22, VQUOTE = 23, VBS = 24, VSPACE = 25;
+  const V = 23, VQUOTE = 24, VBS = 25, VSPACE = 26;
   const c = new Code();
   /** pushes (byte at local + off) != v */
   const byteNe = (local: number, off: number, v: number) => c.load8(local, off).i32(v).op(I32_NE);
@@ -250,7 +272,27 @@ function buildHeadModule(base: number): Uint8Array {
         c.get(P).i32(1).op(I32_ADD).set(P);
       });
     }
-    c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).get(FLAGS).op(I32_OR).op(RETURN);
+    // a known class: the answer R in H (the hash is spent)
+    c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).get(FLAGS).op(I32_OR).set(H);
+    c.get(CNT).get(FLAGS).op(I32_EQZ).op(I32_AND).op(IF, VOID);
+    {
+      // the caller decides (it may sample the line): the class's first events, while FIRST is above zero as the
+      // caller sets it, and a credential-bearing class's lines with a body (Request or RequestResponse)
+      c.get(K).i32(2).op(I32_SHL).mem(I32_LOAD, 2, base + FIRST).i32(0).op(I32_GT_S);
+      c.get(K).mem(I32_LOAD8_U, 0, base + SPECIAL).get(LVL).i32(1).op(I32_EQ).get(LVL).i32(2).op(I32_EQ).op(I32_OR).op(I32_AND);
+      c.op(I32_OR).op(IF, VOID);
+      c.get(H).op(RETURN);
+      c.op(END);
+      // one in SKIPPED_EVERY at random (the collector's generator, in this memory): sampled
+      c.i32(0).i32(0).mem(I32_LOAD, 2, base + RNG).i32(1664525).op(I32_MUL).i32(1013904223).op(I32_ADD).tee(P).mem(I32_STORE, 2, base + RNG);
+      c.get(P).i32(SAMPLE_SHIFT).op(I32_SHR_U).op(I32_EQZ).op(IF, VOID);
+      c.get(H).i32(SAMPLE).op(I32_OR).op(RETURN);
+      c.op(END);
+      c.get(K).i32(2).op(I32_SHL).tee(P).get(P).mem(I32_LOAD, 2, base + COUNTS).i32(1).op(I32_ADD).mem(I32_STORE, 2, base + COUNTS);
+      c.get(H).i32(COUNTED).op(I32_OR).op(RETURN);
+    }
+    c.op(END);
+    c.get(H).op(RETURN);
   }
   c.op(END);
   // a new class here: the entry, and where its names are for the caller
@@ -267,12 +309,12 @@ function buildHeadModule(base: number): Uint8Array {
   c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).get(FLAGS).op(I32_OR).i32(MISS).op(I32_OR);
   c.op(END);
 
-  return oneFunctionModule('head', 6, LOCALS, 4, c.b);
+  return oneFunctionModule('head', 7, LOCALS, 4, c.b);
 }
 
 /** A head reader over a searcher's memory, its state at `base` (HEAD_BYTES). */
 export class HeadReader {
-  readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, sts: number) => number;
+  readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, sts: number, count: number) => number;
   /** who reads with it: the class slots mean what that reader was told at each MISS */
   owner: object | null = null;
 
@@ -296,6 +338,32 @@ export class HeadReader {
     return new Int32Array(this.memory.buffer, this.base + POSITIONS, 6);
   }
 
+  /** Per slot, the lines counted (a view of the reader's memory; the caller zeroes what it takes). */
+  counts(): Int32Array {
+    this.views();
+    return this.countView;
+  }
+
+  /** What the report wants of a slot's next lines: while `first` is above zero, and for lines with a body when `special`, the caller decides. */
+  setSlot(slot: number, first: number, special: boolean): void {
+    this.views();
+    this.firstView[slot] = first > 0 ? first : 0;
+    this.specialView[slot] = special ? 1 : 0;
+  }
+
+  private countView = new Int32Array(0);
+  private firstView = new Int32Array(0);
+  private specialView = new Uint8Array(0);
+
+  /** The views of the per-slot arrays, made again when the memory grew (its buffer is then new). */
+  private views(): void {
+    const b = this.memory.buffer;
+    if (this.countView.buffer === b) return;
+    this.countView = new Int32Array(b, this.base + COUNTS, HEAD_SLOTS);
+    this.firstView = new Int32Array(b, this.base + FIRST, HEAD_SLOTS);
+    this.specialView = new Uint8Array(b, this.base + SPECIAL, HEAD_SLOTS);
+  }
+
   /** Forgets the last second (its text was no date). */
   clearSecond(): void {
     new Uint8Array(this.memory.buffer, this.base + KEY, 24).fill(0);
@@ -304,6 +372,7 @@ export class HeadReader {
   /** Forgets everything: a new owner's slots start empty. */
   reset(owner: object): void {
     new Uint8Array(this.memory.buffer, this.base, HEAD_BYTES).fill(0);
+    new Int32Array(this.memory.buffer, this.base + RNG, 1)[0] = RNG_SEED;
     this.owner = owner;
   }
 }

@@ -8,7 +8,7 @@ import { isFinalStage } from '../event/types.js';
 import { FactReader } from './fact-reader.js';
 import { TimeParser } from './time-parser.js';
 import { jsTape, TAPE_TOKENS, type TapeReader } from './json-tape.js';
-import { HEAD_SLOTS, MISS, NEW_SECOND, type HeadReader } from './head-reader.js';
+import { COUNTED, HEAD_SLOTS, MISS, NEW_SECOND, SAMPLE, type HeadReader } from './head-reader.js';
 import type { LiteralSearch, SearchLiteral } from './literal-search.js';
 
 /** Kinds of literal, as bits. */
@@ -243,6 +243,9 @@ function stageAt(buf: Buffer, p: number, q: number): string {
   return known(buf, p, q, STAGES, STAGE_BYTES);
 }
 
+/** Receives lines counted by class (verb, resource, subresource): the coverage collector's addCounted. */
+export type HeadCounts = (verb: string, resource: string, subresource: string, n: number) => void;
+
 /** The searcher's WebAssembly readers a block in its memory may be read with (each absent where the search has none). */
 export interface SearchReaders {
   heads?: ReturnType<NonNullable<LiteralSearch['heads']>>;
@@ -369,6 +372,17 @@ export class LineClassifier {
   private hD = 0;
   /** heads the head reader read (the rest were read in JavaScript) */
   wasmHeads = 0;
+  /**
+   * Where the head reader's counts of skipped lines go (the coverage
+   * collector), by class: null, no counting (every head goes to JavaScript).
+   */
+  private headTarget: HeadCounts | null = null;
+  /** the line's head was counted by the head reader: the report has it */
+  headCounted = false;
+  /** the head reader chose the line for the report's sample */
+  headSample = false;
+  /** the line's class slot in the head reader (-1: read in JavaScript) */
+  private headSlot = -1;
 
   /** The auditID as a string (read like the parser would). */
   get id(): string {
@@ -451,6 +465,7 @@ export class LineClassifier {
    * comes from the block's search hits, so it calls nothing native per line.
    */
   classify(buf: Buffer, s: number, e: number, offset: number): number {
+    this.headCounted = false;
     const rel = offset - this.blockStart;
     const relEnd = rel + (e - s);
     if (rel < 0 || offset + (e - s) > this.blockEnd) return PARSE_ALL;
@@ -607,7 +622,7 @@ export class LineClassifier {
     }
     // anything the head reader does not understand is parsed instead: the report then sees the event itself
     // the head of a line with one stageTimestamp (the API server writes it at every stage; others are parsed)
-    if (this.plan.coverage && (stss !== 1 || objs > 1 || !this.head(buf, e, verbAt, objAt, stsAt, this.headBase - shift))) return unclear;
+    if (this.plan.coverage && (stss !== 1 || objs > 1 || !this.head(buf, e, verbAt, objAt, stsAt, this.headBase - shift, this.headTarget !== null ? 1 : 0))) return unclear;
     return kind;
   }
 
@@ -680,12 +695,23 @@ export class LineClassifier {
    * one, else, or when it declines, here. False when the line is not in the
    * expected form: it is then parsed. Strings are interned.
    */
-  private head(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, d: number): boolean {
+  private head(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, d: number, count: number): boolean {
     const hr = this.headReader;
+    this.headSlot = -1;
+    this.headSample = false;
     if (hr !== null) {
-      const r = hr.head(this.levelStart + d, this.levelEnd + d, verbAt + 8 + d, e + d, objAt < 0 ? -1 : objAt + d, stsAt + d);
-      if (r >= 0 && this.wasmHead(buf, hr, r, d, stsAt)) return true;
+      const r = hr.head(this.levelStart + d, this.levelEnd + d, verbAt + 8 + d, e + d, objAt < 0 ? -1 : objAt + d, stsAt + d, count);
+      if (r >= 0) {
+        if (r & COUNTED) {
+          this.headCounted = true;
+          this.wasmHeads++;
+          return true;
+        }
+        if (this.wasmHead(buf, hr, r, d, stsAt)) return true;
+      }
     }
+    this.headSlot = -1;
+    this.headSample = false;
     return this.jsHead(buf, e, verbAt, objAt, stsAt);
   }
 
@@ -698,6 +724,10 @@ export class LineClassifier {
   private wasmHead(buf: Buffer, hr: HeadReader, r: number, d: number, stsAt: number): boolean {
     const slot = r & 255;
     if (r & MISS) {
+      // the slot's counts were the class it held: handed over before its names change
+      if (this.headTarget !== null) this.foldSlot(hr.counts(), slot);
+      // and its lines go to JavaScript until the collector says what it wants of the new class (setHeadSlot)
+      hr.setSlot(slot, 1, false);
       const p = hr.positions();
       this.slotVerb[slot] = known(buf, p[0]! - d, p[1]! - d, VERBS, VERB_BYTES, this.names);
       this.slotResource[slot] = p[3]! > p[2]! ? this.recentResources.get(buf, p[2]! - d, p[3]! - d, this.names) : '';
@@ -717,18 +747,63 @@ export class LineClassifier {
     this.subresource = this.slotSubresource[slot]!;
     this.sec = this.headSec;
     this.time = undefined;
+    this.headSlot = slot;
+    this.headSample = (r & SAMPLE) !== 0;
     this.wasmHeads++;
     return true;
+  }
+
+  /**
+   * Counts skipped lines' heads in the head reader from now on, for `target`
+   * (null: stop): what was counted for the last target is handed to it first,
+   * and the reader starts empty (the slots' sampling was that source's).
+   */
+  headCounting(target: HeadCounts | null): void {
+    this.foldHeads();
+    this.headTarget = target;
+    const hr = this.lastReader;
+    if (hr !== null && hr.owner === this) this.resetHeads(hr);
+  }
+
+  /** Hands the head reader's counts to the target (before the collector is read). */
+  foldHeads(): void {
+    const hr = this.lastReader;
+    if (this.headTarget === null || hr === null || hr.owner !== this) return;
+    const counts = hr.counts();
+    for (let slot = 0; slot < HEAD_SLOTS; slot++) if (counts[slot] !== 0) this.foldSlot(counts, slot);
+  }
+
+  private foldSlot(counts: Int32Array, slot: number): void {
+    const n = counts[slot]!;
+    if (n === 0) return;
+    counts[slot] = 0;
+    this.headTarget!(this.slotVerb[slot]!, this.slotResource[slot]!, this.slotSubresource[slot]!, n);
+  }
+
+  /**
+   * What the collector wants of the last line's class from now on (its
+   * answer for the line, observeSkipped): `first` lines to sample before the
+   * reader counts any, and whether lines with a body are sampled.
+   */
+  setHeadSlot(first: number, special: boolean): void {
+    if (this.headSlot >= 0 && this.headReader !== null) this.headReader.setSlot(this.headSlot, first, special);
+  }
+
+  private resetHeads(reader: HeadReader): void {
+    reader.reset(this);
+    this.slotVerb.fill('');
+    this.slotResource.fill('');
+    this.slotSubresource.fill('');
+    this.headSec = NaN;
   }
 
   /** Reads heads with `reader` (null: in JavaScript) from a block at memory address `base`; a new reader starts empty. */
   private useHeads(reader: HeadReader | null, base: number): void {
     if (reader !== null && (reader !== this.lastReader || reader.owner !== this)) {
-      reader.reset(this);
-      this.slotVerb.fill('');
-      this.slotResource.fill('');
-      this.slotSubresource.fill('');
-      this.headSec = NaN;
+      // counts are handed over before the slots they belong to are forgotten: ours, and another classifier's
+      this.foldHeads();
+      if (reader.owner instanceof LineClassifier && reader.owner !== this) reader.owner.foldHeads();
+      this.resetHeads(reader);
     }
     if (reader !== null) this.lastReader = reader;
     this.headReader = reader;
@@ -741,7 +816,7 @@ export class LineClassifier {
    * event is observed instead).
    */
   parsedHead(buf: Buffer, e: number): boolean {
-    return this.hStsAt >= 0 && this.head(buf, e, this.hVerbAt, this.hObjAt, this.hStsAt, this.hD);
+    return this.hStsAt >= 0 && this.head(buf, e, this.hVerbAt, this.hObjAt, this.hStsAt, this.hD, 0);
   }
 
   /** The head in JavaScript: the reference, and the reader of every line the head reader declines. */

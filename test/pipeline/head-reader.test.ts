@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateCluster } from '../../bench/generate/index.js';
 import { DETECTOR_IDS } from '../../src/detectors/detector-set.js';
-import { MISS, NEW_SECOND } from '../../src/pipeline/head-reader.js';
-import { LAZY, LineClassifier, NODE, SKIP } from '../../src/pipeline/line-classifier.js';
+import { COUNTED, HEAD_SLOTS, MISS, NEW_SECOND, SAMPLE } from '../../src/pipeline/head-reader.js';
+import { FACT, LAZY, LineClassifier, NODE, SKIP } from '../../src/pipeline/line-classifier.js';
 import { literalSearch, simdAvailable, type LiteralSearch } from '../../src/pipeline/literal-search.js';
 import { planPrefilter, type PrefilterPlan } from '../../src/pipeline/prefilter.js';
 import { loadRuleSet } from '../../src/ruleset/load.js';
@@ -114,7 +114,7 @@ test('the head reader reads the common form, keeps classes and the last second, 
     const at = (k: string) => h.inputAddress + line.indexOf(k);
     const lv = line.indexOf('"level":"') + 9;
     const lvEnd = line.indexOf('"', lv);
-    return r.head(h.inputAddress + lv, h.inputAddress + lvEnd, at('"verb":"') + 8, h.inputAddress + line.length, obj ? at('"objectRef":{') : -1, at('"stageTimestamp"'));
+    return r.head(h.inputAddress + lv, h.inputAddress + lvEnd, at('"verb":"') + 8, h.inputAddress + line.length, obj ? at('"objectRef":{') : -1, at('"stageTimestamp"'), 0);
   };
   const first = run(LINE);
   assert.ok(first >= 0 && (first & MISS) !== 0 && (first & NEW_SECOND) !== 0, 'a new class and a new second');
@@ -222,4 +222,114 @@ test('a classifier that changes searchers starts each head reader afresh', { ski
     assert.deepEqual(got, want, `part ${i}`);
   });
   assert.ok(c.wasmHeads > 300);
+});
+
+test('counting: a slot counts its lines once the caller has sampled its first ones; credential-bearing lines with a body go to the caller, and one in 1,024 is drawn for the sample', { skip: NO_HEADS }, () => {
+  const s = literalSearch([{ text: '"verb"', caseInsensitive: false }]);
+  const h = s.heads!()!;
+  const r = h.reader;
+  r.reset({});
+  const run = (line: string, count = 1): number => {
+    const input = s.input(line.length);
+    input.set(Buffer.from(line));
+    const at = (k: string) => h.inputAddress + line.indexOf(k);
+    const lv = line.indexOf('"level":"') + 9;
+    return r.head(h.inputAddress + lv, h.inputAddress + line.indexOf('"', lv), at('"verb":"') + 8, h.inputAddress + line.length, at('"objectRef":{'), at('"stageTimestamp"'), count);
+  };
+  const first = run(LINE);
+  const slot = first & 255;
+  assert.ok((first & MISS) !== 0 && (first & (COUNTED | SAMPLE)) === 0, 'a new class is for the caller: neither counted nor sampled');
+  const counts = r.counts();
+  // the caller still samples the class's first lines: each goes to it, uncounted, for it to decide
+  r.setSlot(slot, 3, false);
+  assert.equal(run(LINE), slot);
+  assert.equal(run(LINE), slot, 'until the caller says otherwise');
+  assert.equal(counts[slot], 0);
+  // a new second is the caller's too (it records the second)
+  r.setSlot(slot, 0, false);
+  assert.equal(run(LINE.replace('T08:00:00.000002Z', 'T08:00:01.000002Z')), slot | NEW_SECOND);
+  assert.equal(counts[slot], 0);
+  // then lines are counted, except one in 1,024 at random, sampled
+  let counted = 0;
+  let sampled = 0;
+  const later = LINE.replace('T08:00:00.000002Z', 'T08:00:01.000002Z');
+  for (let i = 0; i < 50_000; i++) {
+    const x = run(later);
+    if (x === (slot | COUNTED)) counted++;
+    else if (x === (slot | SAMPLE)) sampled++;
+    else assert.fail(`unexpected answer ${x}`);
+  }
+  assert.equal(counts[slot], counted, 'every counted line is in its slot');
+  assert.ok(sampled > 20 && sampled < 100, `${sampled} of 50,000 sampled (one in 1,024 is about 49)`);
+  // without `count` (a line the scan parses), nothing is counted or sampled
+  assert.equal(run(later, 0), slot);
+  assert.equal(counts[slot], counted);
+  // a class that may hold credentials: its lines with a body are sampled, its Metadata lines counted
+  r.setSlot(slot, 0, true);
+  const before = counts[slot]!;
+  let meta = 0;
+  for (let i = 0; i < 200; i++) if (run(later) & COUNTED) meta++;
+  assert.ok(meta > 190, 'Metadata lines of a credential-bearing class are counted');
+  assert.equal(counts[slot], before + meta);
+  const stillBefore = counts[slot]!;
+  for (const level of ['Request', 'RequestResponse']) assert.equal(run(later.replace('"level":"Metadata"', `"level":"${level}"`)) & (COUNTED | SAMPLE), 0, `${level}: the caller's`);
+  assert.equal(counts[slot], stillBefore, 'lines with a body are not counted');
+  assert.equal(run(later.replace('"level":"Metadata"', '"level":"None"')) & (COUNTED | SAMPLE), COUNTED, 'None: no body');
+  // a reset forgets the counts
+  r.reset({});
+  assert.equal(r.counts()[slot], 0);
+});
+
+test('counted heads add up: every skipped line is counted once, in its class, with slots replaced and sampled lines handed to JavaScript', { skip: NO_HEADS }, () => {
+  const p = plan(true);
+  const gen = [...generateCluster({ events: 6000, seed: 5 }).lines()];
+  // more classes than slots, and their lines again: replaced slots hand their counts over before they change
+  const extra: string[] = [];
+  for (let i = 0; i < 3000; i++) extra.push(gen[i]!.replace(/"resource":"[a-z]+"/, `"resource":"r${(i * 7919) % 400}"`));
+  const lines = [...gen, ...extra, ...extra.slice(0, 1500)];
+  const s = literalSearch(p.literals, undefined);
+  const c = new LineClassifier(p);
+  c.lazyOn = true;
+  const inReader = new Map<string, number>();
+  c.headCounting((verb, resource, subresource, n) => {
+    const k = `${verb} ${resource} ${subresource}`;
+    inReader.set(k, (inReader.get(k) ?? 0) + n);
+  });
+  const bytes = Buffer.from(lines.join('\n'));
+  const input = s.input(bytes.length);
+  input.set(bytes);
+  c.setSearchedBlock(0, input, s);
+  const buf = Buffer.from(input.buffer, input.byteOffset, bytes.length);
+  // what a collector does with the lines it is handed: counts them, and samples each class's first 64
+  const inJs = new Map<string, number>();
+  const want = new Map<string, number>();
+  let at = 0;
+  let skipped = 0;
+  let byReader = 0;
+  for (const l of lines) {
+    const e = at + Buffer.byteLength(l);
+    const kind = c.classify(buf, at, e, at);
+    if (kind === SKIP || kind === LAZY || kind === NODE || kind === FACT) {
+      skipped++;
+      const ev = JSON.parse(l) as { verb: string; objectRef?: { resource?: string; subresource?: string } };
+      const k = `${ev.verb} ${ev.objectRef?.resource ?? ''} ${ev.objectRef?.subresource ?? ''}`;
+      want.set(k, (want.get(k) ?? 0) + 1);
+      if (c.headCounted) byReader++;
+      else {
+        const key = `${c.verb} ${c.resource} ${c.subresource}`;
+        assert.equal(key, k, 'the head handed to JavaScript is the line\'s');
+        const seen = (inJs.get(key) ?? 0) + (inReader.get(key) ?? 0) + 1;
+        inJs.set(key, (inJs.get(key) ?? 0) + 1);
+        c.setHeadSlot(64 - seen, false);
+      }
+    }
+    at = e + 1;
+  }
+  c.foldHeads();
+  const got = new Map(inJs);
+  for (const [k, n] of inReader) got.set(k, (got.get(k) ?? 0) + n);
+  assert.deepEqual(new Map([...got].sort()), new Map([...want].sort()));
+  assert.ok(skipped > lines.length / 2, `${skipped} skipped lines`);
+  assert.ok(byReader > skipped / 3, `${byReader} of ${skipped} counted by the reader`);
+  assert.ok(want.size > HEAD_SLOTS, `${want.size} classes, more than the reader's ${HEAD_SLOTS} slots`);
 });
