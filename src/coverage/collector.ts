@@ -31,8 +31,11 @@ const MINUTES_PER_DAY = 1440;
 /** Every event of a class is inspected in full up to this many, then one in INSPECT_EVERY at random. */
 export const INSPECT_FIRST = 64;
 export const INSPECT_EVERY = 32;
-/** For lines the scan does not parse, one in this many after the first (parsing is what the prefilter saves). */
-export const SKIPPED_EVERY = 1024;
+/** For lines the scan does not parse, one in this many after the first (parsing is what the prefilter saves): a draw whose top bits are zero. */
+export const SKIPPED_SHIFT = 22;
+export const SKIPPED_EVERY = 2 ** (32 - SKIPPED_SHIFT);
+/** The sampling generator's first state (fixed: the same input gives the same report); the head reader draws from its own. */
+export const SAMPLE_SEED = 0x2545f491;
 
 /** What a line's head says about its event (see rawHead in head.ts). */
 export interface EventHead {
@@ -69,7 +72,7 @@ export class CoverageCollector {
   private tsPrefixB = '';
   private tsSecB = NaN;
   /** a linear congruential generator for sampling (fixed seed: the same input gives the same report) */
-  private rnd = 0x2545f491;
+  private rnd = SAMPLE_SEED;
   /** (observeSkipped) the line's class: how many of its next events are sampled before any is only counted, and whether it may hold credentials */
   firstLeft = 0;
   special = false;
@@ -170,7 +173,7 @@ export class CoverageCollector {
     this.special = c.special !== 0;
     if (sample || c.seen <= INSPECT_FIRST || (c.special !== 0 && body !== false)) return true;
     this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0;
-    return this.rnd >>> 22 === 0;
+    return this.rnd >>> SKIPPED_SHIFT === 0;
   }
 
   /**

@@ -35,6 +35,7 @@
 import {
   moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_S, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_STORE8, I32_SUB, I32_XOR, I64_LOAD, I64_NE, I64_STORE, IF, I32_CTZ, LOOP, RETURN, SELECT, VOID, WA, word, type WasmMemory, type WasmModule,
 } from './wasm-asm.js';
+import { SAMPLE_SEED, SKIPPED_SHIFT } from '../coverage/collector.js';
 
 /** Class slots (a power of two, at most 256: the slot is the result's low byte). */
 export const HEAD_SLOTS = 256;
@@ -52,14 +53,10 @@ const POSITIONS = 32; // 6 × i32
 const RNG = 56; // the sampling generator's state (i32)
 const TABLE = 64;
 const COUNTS = TABLE + HEAD_SLOTS * ENTRY; // per slot, lines counted (i32)
-const FIRST = COUNTS + 4 * HEAD_SLOTS; // per slot, lines still to sample before counting (i32)
-const SPECIAL = FIRST + 4 * HEAD_SLOTS; // per slot, 1: a class that may hold credentials (sampled when it has a body)
+const FIRST = COUNTS + 4 * HEAD_SLOTS; // per slot, above zero: the class's first events, for the caller (i32)
+const SPECIAL = FIRST + 4 * HEAD_SLOTS; // per slot, 1: a class that may hold credentials (its lines with a body are the caller's)
 /** Bytes of memory the reader keeps at its base address. */
 export const HEAD_BYTES = SPECIAL + HEAD_SLOTS;
-/** the report's sampling of skipped lines (CoverageCollector.observeSkipped): one in 2^(32 - SAMPLE_SHIFT) */
-const SAMPLE_SHIFT = 22;
-/** the generator's state after a reset (fixed: the same input gives the same report) */
-const RNG_SEED = 0x2545f491;
 
 const Q = 0x22, BS = 0x5c;
 
@@ -285,7 +282,7 @@ function buildHeadModule(base: number): Uint8Array {
       c.op(END);
       // one in SKIPPED_EVERY at random (the collector's generator, in this memory): sampled
       c.i32(0).i32(0).mem(I32_LOAD, 2, base + RNG).i32(1664525).op(I32_MUL).i32(1013904223).op(I32_ADD).tee(P).mem(I32_STORE, 2, base + RNG);
-      c.get(P).i32(SAMPLE_SHIFT).op(I32_SHR_U).op(I32_EQZ).op(IF, VOID);
+      c.get(P).i32(SKIPPED_SHIFT).op(I32_SHR_U).op(I32_EQZ).op(IF, VOID);
       c.get(H).i32(SAMPLE).op(I32_OR).op(RETURN);
       c.op(END);
       c.get(K).i32(2).op(I32_SHL).tee(P).get(P).mem(I32_LOAD, 2, base + COUNTS).i32(1).op(I32_ADD).mem(I32_STORE, 2, base + COUNTS);
@@ -372,7 +369,7 @@ export class HeadReader {
   /** Forgets everything: a new owner's slots start empty. */
   reset(owner: object): void {
     new Uint8Array(this.memory.buffer, this.base, HEAD_BYTES).fill(0);
-    new Int32Array(this.memory.buffer, this.base + RNG, 1)[0] = RNG_SEED;
+    new Int32Array(this.memory.buffer, this.base + RNG, 1)[0] = SAMPLE_SEED;
     this.owner = owner;
   }
 }

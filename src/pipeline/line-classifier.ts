@@ -710,8 +710,6 @@ export class LineClassifier {
         if (this.wasmHead(buf, hr, r, d, stsAt)) return true;
       }
     }
-    this.headSlot = -1;
-    this.headSample = false;
     return this.jsHead(buf, e, verbAt, objAt, stsAt);
   }
 
