@@ -768,7 +768,7 @@ export class LineClassifier {
     const hr = this.lastReader;
     if (this.headTarget === null || hr === null || hr.owner !== this) return;
     const counts = hr.counts();
-    for (let slot = 0; slot < HEAD_SLOTS; slot++) if (counts[slot] !== 0) this.foldSlot(counts, slot);
+    for (let slot = 0; slot < HEAD_SLOTS; slot++) this.foldSlot(counts, slot);
   }
 
   private foldSlot(counts: Int32Array, slot: number): void {
@@ -780,8 +780,9 @@ export class LineClassifier {
 
   /**
    * What the collector wants of the last line's class from now on (its
-   * answer for the line, observeSkipped): `first` lines to sample before the
-   * reader counts any, and whether lines with a body are sampled.
+   * answer for the line, observeSkipped): while `first` is above zero, and
+   * for lines with a body when `special`, the reader hands the class's lines
+   * to JavaScript, which decides whether to sample them.
    */
   setHeadSlot(first: number, special: boolean): void {
     if (this.headSlot >= 0 && this.headReader !== null) this.headReader.setSlot(this.headSlot, first, special);
