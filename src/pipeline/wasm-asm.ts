@@ -64,6 +64,7 @@ export function section(id: number, body: number[], out: number[]): void {
 }
 
 export const I32 = 0x7f;
+export const I64 = 0x7e;
 export const V128 = 0x7b;
 
 /** Emits instructions by name; locals by index. */
@@ -98,6 +99,19 @@ export class Code {
     this.b.push(0x41);
     sleb(n | 0, this.b);
     return this;
+  }
+  i64(n: bigint): this {
+    this.b.push(0x42);
+    let v = BigInt.asIntN(64, n);
+    for (;;) {
+      const b = Number(v & 0x7fn);
+      v >>= 7n;
+      if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
+        this.b.push(b);
+        return this;
+      }
+      this.b.push(b | 0x80);
+    }
   }
   /** memarg: align (log2), offset */
   mem(op: number, align: number, offset = 0): this {
@@ -155,6 +169,7 @@ export const V_LOAD = 0x00, V_STORE = 0x0b, SWIZZLE = 0x0e, SPLAT = 0x0f, I8_EQ 
 export const RELAXED_SWIZZLE = 0x100;
 export const I8_LT_U = 0x26, V_OR = 0x50;
 export const I32_EQ = 0x46, I32_LE_U = 0x4d, I32_GE_S = 0x4e, I64_NE = 0x52, I64_STORE = 0x37, I32_STORE8 = 0x3a, SELECT = 0x1b;
+export const I64_MUL = 0x7e, I64_SHR_U = 0x88, I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_U = 0xad;
 
 /** Little-endian i32 of four ASCII characters: a word of memory compared in one load. */
 export function word(s: string): number {
@@ -170,16 +185,20 @@ export function name(s: string, out: number[]): void {
 
 /**
  * A module of one function over the imported memory `env.mem`: (i32 ×
- * `params`) → i32, with `i32Locals` then `v128Locals` locals, `code` its
- * body (ending with END), exported as `exportName`.
+ * `params`) → i32, with `i32Locals`, then `v128Locals`, then `i64Locals`
+ * locals, `code` its body (ending with END), exported as `exportName`.
  */
-export function oneFunctionModule(exportName: string, params: number, i32Locals: number, v128Locals: number, code: number[]): Uint8Array {
+export function oneFunctionModule(exportName: string, params: number, i32Locals: number, v128Locals: number, code: number[], i64Locals = 0): Uint8Array {
   const fn: number[] = [];
-  uleb(2, fn);
+  uleb(i64Locals > 0 ? 3 : 2, fn);
   uleb(i32Locals, fn);
   fn.push(I32);
   uleb(v128Locals, fn);
   fn.push(V128);
+  if (i64Locals > 0) {
+    uleb(i64Locals, fn);
+    fn.push(I64);
+  }
   fn.push(...code);
   const body: number[] = [];
   uleb(fn.length, body);

@@ -82,6 +82,12 @@ const EDITS: [string, (l: string, r: () => number) => string][] = [
   ['empty resource', (l) => l.replace(/"resource":"[a-z]+"/, '"resource":""')],
   ['non-ASCII resource', (l) => l.replace(/"resource":"[a-z]+"/, '"resource":"pödß"')],
   ['long resource', (l) => l.replace(/"resource":"[a-z]+"/, `"resource":"${'r'.repeat(130)}"`)],
+  // the reader keeps a class as eight-byte words (verb 2, resource 4, subresource 3): names at and across their ends
+  ['empty verb', (l) => l.replace(/"verb":"[a-z]+"/, '"verb":""')],
+  ['verb of 8, 9, 16 or 17 bytes', (l, r) => l.replace(/"verb":"[a-z]+"/, `"verb":"${'deletecollection!'.slice(0, [8, 9, 16, 17][Math.floor(r() * 4)])}"`)],
+  ['resource of 7 to 9, 31 to 33 bytes', (l, r) => l.replace(/"resource":"[a-z]+"/, `"resource":"${'validatingadmissionpolicybindings'.slice(0, [7, 8, 9, 31, 32, 33][Math.floor(r() * 6)])}"`)],
+  ['resource one byte apart', (l, r) => l.replace(/"resource":"([a-z]+)"/, (_m, x: string) => `"resource":"${x.slice(0, -1)}${'xyz'[Math.floor(r() * 3)]}"`)],
+  ['subresource of 8, 23, 24 or 25 bytes', (l, r) => l.replace(/("objectRef":\{[^}]*)\}/, `$1,"subresource":"${'ephemeralcontainersxyzzyq'.slice(0, [8, 23, 24, 25][Math.floor(r() * 4)])}"}`)],
   ['resource key not first', (l) => l.replace(/"objectRef":\{"resource":"([a-z]+)",/, '"objectRef":{"namespace":"n","resource":"$1",')],
   ['tab in a name', (l) => l.replace(/"objectRef":\{"resource":"([a-z]+)",/, '"objectRef":{"resource":"$1","name":"a\tb",')],
   ['long name', (l) => l.replace(/"objectRef":\{"resource":"([a-z]+)",/, `"objectRef":{"resource":"$1","name":"${'n'.repeat(47)}",`)],
