@@ -169,7 +169,7 @@ export const V_LOAD = 0x00, V_STORE = 0x0b, SWIZZLE = 0x0e, SPLAT = 0x0f, I8_EQ 
 export const RELAXED_SWIZZLE = 0x100;
 export const I8_LT_U = 0x26, V_OR = 0x50;
 export const I32_EQ = 0x46, I32_LE_U = 0x4d, I32_GE_S = 0x4e, I64_NE = 0x52, I64_STORE = 0x37, I32_STORE8 = 0x3a, SELECT = 0x1b;
-export const I64_MUL = 0x7e, I64_SHR_U = 0x88, I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_U = 0xad;
+export const I64_MUL = 0x7e, I64_SUB = 0x7d, I64_CTZ = 0x7a, I64_SHR_U = 0x88, I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_U = 0xad;
 
 /** Little-endian i32 of four ASCII characters: a word of memory compared in one load. */
 export function word(s: string): number {

@@ -123,7 +123,7 @@ test('with a sampled layout (the planner refines it from the sample) it still fi
   }
 });
 
-test('the refined layout (as planned for a large input) costs the kernel less verification than the greedy one on audit lines', () => {
+test('the refined layout (as planned for a large input) gives the kernel fewer candidates than the greedy one on audit lines, and a candidate checks little more than the literals found', () => {
   const lines: string[] = [];
   for (const l of generateCluster({ seed: 5, events: 3000 })) lines.push(l.line);
   const bytes = Buffer.from(lines.join('\n'));
@@ -133,10 +133,16 @@ test('the refined layout (as planned for a large input) costs the kernel less ve
     const p = planPrefilter(rules, o);
     assert.ok('plan' in p);
     const lits = p.plan.literals;
+    const js = new JsSearch(lits);
+    js.input(bytes.length).set(bytes);
+    const found = js.run(bytes.length).length;
     const greedy = layoutWork(lits, searchLayout(lits, sample, { refine: false }), bytes);
     const refined = layoutWork(lits, searchLayout(lits, sample, { bytes: 1 << 30 }), bytes);
-    // about six literal checks per literal found (every line holds some nine: auditID, stage, verb, …); greedy, 12 to 16
-    assert.ok(refined.checks < 0.8 * greedy.checks, `${JSON.stringify(o)}: refined ${refined.checks} vs greedy ${greedy.checks} checks`);
-    assert.ok(refined.checks / lines.length < 75, `${refined.checks / lines.length} checks per line`);
+    // (this machine: 19,465 against 24,745 candidates without the detectors; 33,704 against 99,588 with them and the report)
+    assert.ok(refined.candidates < 0.85 * greedy.candidates, `${JSON.stringify(o)}: refined ${refined.candidates} vs greedy ${greedy.candidates} candidates`);
+    // every literal found is checked once; the fingerprints' hash keeps the rest few: literals that differ only in
+    // case, "verb" and "Verb", hash alike (1.53 and 1.29 checks per literal found here; checking every literal of a
+    // candidate's buckets, the kernel made about six)
+    assert.ok(refined.checks >= found && refined.checks < 2 * found, `${JSON.stringify(o)}: ${refined.checks} checks for ${found} literals found`);
   }
 });
