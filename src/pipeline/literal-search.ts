@@ -78,7 +78,7 @@ const RESUME = 0; // i32: where the next call must continue (n when done)
 const SCRATCH = 16; // 16 bytes: the candidate lanes of one step
 const BYTE = 48; // i32: the byte `bytes` looks for
 const TAB = 64; // LO0 HI0 LO1 HI1 LO2 HI2, 16 bytes each
-const BUCKETS = TAB + 96; // u32 x 9: first literal of each bucket, and the end
+const BUCKETS = TAB + 96; // u32 x 9: first literal of each bucket, and the end (the kernel reads the end: the literals' count)
 const LITS = TAB + 144; // 16 bytes per literal: words ptr, len, fingerprint offset, words
 /**
  * Each literal as 8-byte words of three i64 each: its bytes OR'ed with the case mask, the case mask
@@ -102,7 +102,8 @@ function buildModule(relaxed: boolean): Uint8Array {
   const swz = relaxed ? RELAXED_SWIZZLE : SWIZZLE;
   // params: 0 inPtr, 1 n, 2 i, 3 outCap ; locals below
   const P_IN = 0, P_N = 1, P_I = 2, P_CAP = 3;
-  const L_COUNT = 4, L_BITS = 5, L_J = 6, L_B = 7, L_P = 8, L_K = 9, L_KEND = 10, L_REC = 11, L_START = 12, L_LEN = 13, L_Q = 14, L_A = 15, L_LITP = 17, L_BK = 18, L_LIMIT = 19;
+  // (10, 16 and 18 unused)
+  const L_COUNT = 4, L_BITS = 5, L_J = 6, L_B = 7, L_P = 8, L_K = 9, L_REC = 11, L_START = 12, L_LEN = 13, L_Q = 14, L_A = 15, L_LITP = 17, L_LIMIT = 19;
   const V_LO0 = 20, V_HI0 = 21, V_LO1 = 22, V_HI1 = 23, V_LO2 = 24, V_HI2 = 25, V_NIB = 26, V_ZERO = 27, V_V = 28, V_M = 29;
   // i64: the literals still to check at a candidate
   const L_LM = 30;
