@@ -78,7 +78,7 @@ const RESUME = 0; // i32: where the next call must continue (n when done)
 const SCRATCH = 16; // 16 bytes: the candidate lanes of one step
 const BYTE = 48; // i32: the byte `bytes` looks for
 const TAB = 64; // LO0 HI0 LO1 HI1 LO2 HI2, 16 bytes each
-const BUCKETS = TAB + 96; // u32 x 9: first literal of each bucket, and the end (the kernel reads the end: the literals' count)
+const LIT_COUNT = TAB + 128; // u32: how many literals (the output keeps room for one step of matches)
 const LITS = TAB + 144; // 16 bytes per literal: words ptr, len, fingerprint offset, words
 /**
  * Each literal as 8-byte words of three i64 each: its bytes OR'ed with the case mask, the case mask
@@ -114,7 +114,7 @@ function buildModule(relaxed: boolean): Uint8Array {
   c.i32(0x0f).simd(SPLAT).set(V_NIB);
   c.i32(0).simd(SPLAT).set(V_ZERO);
   // limit = outCap - 16 * (number of literals): room for one whole step of matches
-  c.get(P_CAP).i32(0).mem(I32_LOAD, 2, BUCKETS + 32).i32(16).op(I32_MUL).op(I32_SUB).set(L_LIMIT);
+  c.get(P_CAP).i32(0).mem(I32_LOAD, 2, LIT_COUNT).i32(16).op(I32_MUL).op(I32_SUB).set(L_LIMIT);
   c.op(BLOCK, VOID); // $done
   c.op(LOOP, VOID); // $step
   // if i >= n: done
@@ -715,12 +715,10 @@ class WasmSearch implements LiteralSearch {
       mem[TAB + 32 * pos + 16 + (byte >> 4)]! |= bit;
     };
     let wordPtr = LIT_WORDS;
-    const counts = new Array<number>(8).fill(0);
     order.forEach((li, k) => {
       const l = literals[li]!;
       const p = plans[li]!;
       const bit = 1 << p.bucket;
-      counts[p.bucket]!++;
       for (let pos = 0; pos < 3; pos++) {
         const at = p.fp + pos;
         if (at >= l.text.length) {
@@ -758,15 +756,10 @@ class WasmSearch implements LiteralSearch {
       }
       wordPtr += 24 * words;
     });
-    let acc = 0;
-    for (let b = 0; b < 8; b++) {
-      dv.setUint32(BUCKETS + 4 * b, acc, true);
-      acc += counts[b]!;
-    }
     const { byBuckets, hashes } = verifyMasks(literals, plans, order);
     byBuckets.forEach((v, m) => dv.setBigUint64(BUCKET_LITS + 8 * m, v, true));
     hashes.forEach((v, h) => dv.setBigUint64(HASHES + 8 * h, v, true));
-    dv.setUint32(BUCKETS + 32, acc, true);
+    dv.setUint32(LIT_COUNT, literals.length, true);
     dv.setUint32(BYTE, 0x5c, true);
   }
 
