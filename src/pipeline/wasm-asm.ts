@@ -45,11 +45,13 @@ export function uleb(n: number, out: number[]): void {
   } while (n !== 0);
 }
 
-export function sleb(n: number, out: number[]): void {
+/** Signed LEB128 of an i32 or i64 constant (bigint arithmetic: a module is built once, not per call). */
+export function sleb(n: number | bigint, out: number[]): void {
+  let v = BigInt.asIntN(64, BigInt(n));
   for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
       out.push(b);
       return;
     }
@@ -102,16 +104,8 @@ export class Code {
   }
   i64(n: bigint): this {
     this.b.push(0x42);
-    let v = BigInt.asIntN(64, n);
-    for (;;) {
-      const b = Number(v & 0x7fn);
-      v >>= 7n;
-      if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
-        this.b.push(b);
-        return this;
-      }
-      this.b.push(b | 0x80);
-    }
+    sleb(n, this.b);
+    return this;
   }
   /** memarg: align (log2), offset */
   mem(op: number, align: number, offset = 0): this {
