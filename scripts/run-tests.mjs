@@ -1,6 +1,6 @@
 // Runs every compiled test file with Node's own runner. Node 20 takes no globs
 // on --test, so the files are listed here, the same way on every version.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -19,8 +19,11 @@ if (files.length === 0) {
   console.error('no test files found under', root);
   process.exit(1);
 }
-// detector state goes to a throw-away data folder, never the user's own
+// detector state goes to a throw-away data folder, never the user's own; so do the tests' temporary files
+// (os.tmpdir() follows TMPDIR), which are then removed with it, whatever a test left behind
 const dataHome = mkdtempSync(join(tmpdir(), 'tokenwatch-test-'));
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env: { ...process.env, XDG_DATA_HOME: dataHome } });
+const tmp = join(dataHome, 'tmp');
+mkdirSync(tmp);
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env: { ...process.env, XDG_DATA_HOME: dataHome, TMPDIR: tmp } });
 rmSync(dataHome, { recursive: true, force: true });
 process.exit(r.status ?? 1);
