@@ -51,12 +51,17 @@ export function decodeValue(value: unknown, ctx: DecodeContext, out: DecodeSink,
   decodeOne(value, ctx, out, opts);
 }
 
+/** The adapter that decodes an object (the forced one, else the first that detects it), as decodeOne picks it. */
+export function adapterFor(value: Record<string, unknown>, opts: PickOptions = {}): FormatAdapter | undefined {
+  const forced = opts.format ? adapterNamed(opts.format) : undefined;
+  return forced ?? ADAPTERS.find((a) => a.detect(value));
+}
+
 function decodeOne(value: unknown, ctx: DecodeContext, out: DecodeSink, opts: PickOptions): void {
   if (!isObject(value)) {
     return reject(out, ctx, `JSON ${value === null ? 'null' : typeof value} is not an audit event`);
   }
-  const forced = opts.format ? adapterNamed(opts.format) : undefined;
-  const adapter = forced ?? ADAPTERS.find((a) => a.detect(value));
+  const adapter = adapterFor(value, opts);
   if (!adapter) return reject(out, ctx, describeUnknown(value));
   adapter.decode(value, ctx, out);
 }

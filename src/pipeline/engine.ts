@@ -15,7 +15,7 @@ import type { EventRecord, Place, Rejection } from '../event/types.js';
 import type { PickOptions } from '../formats/picker.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
 import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js';
-import { decodeInto, matchRules, matchRulesIn, newCounters, sourceOf, type DecodeCounters } from './evaluate.js';
+import { decodeInto, matchRules, matchRulesIn, newCounters, plainRawEvent, sourceOf, type DecodeCounters } from './evaluate.js';
 import { literalSearch, type LiteralSearch } from './literal-search.js';
 import { factEvent } from './fact-event.js';
 import { TimeParser } from './time-parser.js';
@@ -74,8 +74,11 @@ export function observeSkipped(cov: CoverageCollector, c: LineClassifier, buf: B
   const want = cov.observeSkipped(file, decode.cluster, c.verb, c.resource, c.subresource, c.time, body, c.sec, c.headSample);
   c.setHeadSlot(cov.firstLeft, cov.special);
   if (!want) return;
-  // decoded for the report alone: its counts are not the scan's
-  decodeInto({ text: buf.toString('utf8', s, e), place: { file, line: 0, offset } }, newCounters(), { event: (rec) => cov.inspect(rec), reject: IGNORE }, decode);
+  // decoded for the report alone: its counts are not the scan's (a skipped line holds nothing redaction would change)
+  const text = buf.toString('utf8', s, e);
+  const ev = c.redact ? undefined : plainRawEvent(text, decode);
+  if (ev !== undefined) cov.inspect({ event: ev, source: sourceOf({ file, line: 0, offset }, 'raw', decode.cluster) });
+  else decodeInto({ text, place: { file, line: 0, offset } }, newCounters(), { event: (rec) => cov.inspect(rec), reject: IGNORE }, decode);
 }
 
 /** A NODE line's event: its auditID, stage, verb, user (username and whether it is in system:nodes) and client address. */
