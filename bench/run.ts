@@ -41,8 +41,8 @@ log spans more than the detectors' learning hour) and times cat, grep and tokenw
 on W threads (default: the cores, at most 2); each time is the best of K runs (default 1). The coverage
 report's cost is measured apart: P pairs (default 3) of one-thread scans with and without it, alternated, best
 of each. --count-instructions L measures it once more in instructions, which the host's load moves far less:
-one-thread scans of the log's first L lines under valgrind (cachegrind), V8 single-threaded so that counts repeat
-to half a percent, with and without the report, a one-line scan's count subtracted for the start-up; and on
+one-thread scans of the log's first L lines under valgrind (cachegrind), V8 single-threaded with its seeds and
+garbage-collection schedule fixed so that counts repeat to a few hundredths of a percent, with and without the report, a one-line scan's count subtracted for the start-up; and on
 lines L/3+1 to L alone (the first L/3 lines' count subtracted), past most of the report's sample, which is
 front-loaded (about 3 to 4 minutes per 100,000 lines; needs valgrind).
 --reference adds the unoptimised path (--no-prefilter), slow.\n`);
@@ -203,11 +203,15 @@ function firstLines(file: string, n: number, to: string): void {
  * timing; without them, by half a percent on `--no-detectors` and by 2 % with
  * the detectors (the hash tables of their strings differ with V8's random hash
  * seed). With the seeds fixed, two runs of the same scan of 100,000 lines
- * differ by 0.04 %.
+ * differed by 0.04 % when run together, but by up to 2.8 % from one run to
+ * another under a different load (12,790 M to 13,150 M instructions, tenth
+ * session): V8 grows its heap, and so schedules garbage collection, by the
+ * speed it measures in wall time. `--predictable-gc-schedule` fixes that
+ * schedule: three runs, two together and one alone, within 0.03 %.
  */
 function instructions(args: string[], file: string): Promise<number> {
   return new Promise((done, fail) => {
-    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', '--hash-seed=1', '--random-seed=1', CLI, 'scan', ...args, '--workers', '1', '--quiet', '--no-progress', '--format', 'ndjson', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', '--hash-seed=1', '--random-seed=1', '--predictable-gc-schedule', CLI, 'scan', ...args, '--workers', '1', '--quiet', '--no-progress', '--format', 'ndjson', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', () => {
