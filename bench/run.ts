@@ -208,10 +208,18 @@ function firstLines(file: string, n: number, to: string): void {
  * session): V8 grows its heap, and so schedules garbage collection, by the
  * speed it measures in wall time. `--predictable-gc-schedule` fixes that
  * schedule: three runs, two together and one alone, within 0.03 %.
+ *
+ * `--single-threaded` also turns WebAssembly's tier-up off (`--no-wasm-tier-up`):
+ * the search, the head reader and the tokenizer then run in V8's baseline
+ * code, and the search alone took 496 ns a line instead of 276 (first 100,000
+ * bench lines). Every count before the tenth session was made so. Compiling
+ * WebAssembly with the optimising compiler from the start (`--no-liftoff
+ * --no-wasm-lazy-compilation`) gives the usual code: 276 ns.
  */
+const COUNT_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--predictable-gc-schedule', '--no-liftoff', '--no-wasm-lazy-compilation'];
 function instructions(args: string[], file: string): Promise<number> {
   return new Promise((done, fail) => {
-    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', '--hash-seed=1', '--random-seed=1', '--predictable-gc-schedule', CLI, 'scan', ...args, '--workers', '1', '--quiet', '--no-progress', '--format', 'ndjson', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, ...COUNT_FLAGS, CLI, 'scan', ...args, '--workers', '1', '--quiet', '--no-progress', '--format', 'ndjson', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', () => {
