@@ -162,13 +162,21 @@ export const V_LOAD = 0x00, V_STORE = 0x0b, SWIZZLE = 0x0e, SPLAT = 0x0f, I8_EQ 
 // relaxed SIMD (V8 11.4+; Node 20 behind a flag): the x86 byte shuffle itself, without the lane-range fix-up
 export const RELAXED_SWIZZLE = 0x100;
 export const I8_LT_U = 0x26, V_OR = 0x50;
-export const I32_EQ = 0x46, I32_LE_U = 0x4d, I32_GE_S = 0x4e, I64_NE = 0x52, I64_STORE = 0x37, I32_STORE8 = 0x3a, SELECT = 0x1b;
+export const I32_EQ = 0x46, I32_LE_U = 0x4d, I32_GE_S = 0x4e, I64_EQ = 0x51, I64_NE = 0x52, I64_STORE = 0x37, I32_STORE8 = 0x3a, SELECT = 0x1b;
 export const I64_MUL = 0x7e, I64_SUB = 0x7d, I64_CTZ = 0x7a, I64_SHR_U = 0x88, I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_U = 0xad;
 
 /** Little-endian i32 of four ASCII characters: a word of memory compared in one load. */
 export function word(s: string): number {
   if (s.length !== 4) throw new Error(`word of 4 characters: ${s}`);
   return (s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)) | 0;
+}
+
+/** Little-endian i64 of eight ASCII characters (signed, as WebAssembly's constants are). */
+export function word64(s: string): bigint {
+  if (s.length !== 8) throw new Error(`word64 of 8 characters: ${s}`);
+  let v = 0n;
+  for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(s.charCodeAt(i));
+  return BigInt.asIntN(64, v);
 }
 
 /** Writes a name (a WebAssembly string: length, then bytes). */

@@ -101,6 +101,10 @@ const EDITS: [string, (l: string, r: () => number) => string][] = [
   ['repeated subresource', (l) => l.replace(/("objectRef":\{[^}]*)\}/, '$1,"subresource":"a","subresource":"b"}')],
   ['number in objectRef', (l) => l.replace(/("objectRef":\{[^}]*)\}/, '$1,"generation":1}')],
   ['a second objectRef in a body', (l) => l.replace(/\}$/, ',"requestObject":{"objectRef":{"resource":"nested"}}}')],
+  // objectRef's usual keys are compared whole, eight bytes at a time: keys that share their first or last eight bytes
+  ['key like a usual one', (l, r) => l.replace(/("objectRef":\{"resource":"[a-z]+")/, `$1,"${['names', 'namespaces', 'nam', 'uidx', 'ui', 'apiGroups', 'apiVersio', 'resourceVersions', 'subresources', 'subresourc', 'xsubresource', 'resourc'][Math.floor(r() * 12)]}":"v"`)],
+  ['usual key, value not a string', (l, r) => l.replace(/("objectRef":\{"resource":"[a-z]+")/, `$1,"${['namespace', 'name', 'uid', 'subresource'][Math.floor(r() * 4)]}":${['1', 'null', '"a\\"b"', '""'][Math.floor(r() * 4)]}`)],
+  ['subresource then resourceVersion', (l) => l.replace(/("objectRef":\{[^}]*)\}/, '$1,"subresource":"scale","resourceVersion":"7"}')],
   ['random byte', (l, r) => {
     const at = l.indexOf('"verb"') + Math.floor(r() * (l.length - l.indexOf('"verb"')));
     const ch = '"\\}{,:a0Z.T-'[Math.floor(r() * 13)]!;
