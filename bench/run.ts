@@ -42,9 +42,11 @@ on W threads (default: the cores, at most 2); each time is the best of K runs (d
 report's cost is measured apart: P pairs (default 3) of one-thread scans with and without it, alternated, best
 of each. --count-instructions L measures it once more in instructions, which the host's load moves far less:
 one-thread scans of the log's first L lines under valgrind (cachegrind), V8 single-threaded with its seeds and
-garbage-collection schedule fixed so that counts repeat to a few hundredths of a percent, with and without the report, a one-line scan's count subtracted for the start-up; and on
-lines L/3+1 to L alone (the first L/3 lines' count subtracted), past most of the report's sample, which is
-front-loaded (about 3 to 4 minutes per 100,000 lines; needs valgrind).
+garbage-collection schedule fixed and WebAssembly optimised from the start, so that counts repeat to a few
+hundredths of a percent, with and without the report, a one-line scan's count subtracted for the start-up; and
+on lines L/3+1 to L alone (the first L/3 lines' count subtracted), past most of the report's sample, which is
+front-loaded (half a minute to a minute per 100,000 lines here; needs valgrind). An L beyond the log's length counts the
+whole log.
 --reference adds the unoptimised path (--no-prefilter), slow.\n`);
   process.exit(0);
 }
