@@ -113,6 +113,20 @@ function buildHeadModule(base: number): Uint8Array {
     c.op(END).op(END);
   };
 
+  /**
+   * A key's value read (P to its closing quote VQ), the i32 on the stack true when the key is subresource:
+   * kept as the subresource once (a second: fail); then on to the next key (`br` to the keys' loop).
+   */
+  const valueRead = (br: number) => {
+    c.op(IF, VOID);
+    c.get(SE);
+    c.failIf();
+    c.get(P).set(SS);
+    c.get(VQ).set(SE);
+    c.op(END);
+    c.get(VQ).i32(1).op(I32_ADD).set(I).op(BR, br);
+  };
+
   c.stopBytes(VQUOTE, VBS, VSPACE);
 
   // ---- the level: one of the four the API server writes
@@ -208,14 +222,8 @@ function buildHeadModule(base: number): Uint8Array {
           }
           c.op(END);
           stringTo(P, VQ);
-          // subresource: once
-          c.get(K).op(IF, VOID);
-          c.get(SE);
-          c.failIf();
-          c.get(P).set(SS);
-          c.get(VQ).set(SE);
-          c.op(END);
-          c.get(VQ).i32(1).op(I32_ADD).set(I).op(BR, 1);
+          c.get(K);
+          valueRead(1);
         }
         c.op(END);
         byteNe(I, 0, 0x2c);
@@ -233,18 +241,11 @@ function buildHeadModule(base: number): Uint8Array {
         wordEq(K, 0, 'reso').op(I32_AND);
         wordEq(K, 4, 'urce').op(I32_AND);
         c.failIf();
-        // subresource: once
         c.get(KQ).get(K).op(I32_SUB).i32(11).op(I32_EQ);
         wordEq(K, 0, 'subr').op(I32_AND);
         wordEq(K, 4, 'esou').op(I32_AND);
         wordEq(K, 7, 'urce').op(I32_AND);
-        c.op(IF, VOID);
-        c.get(SE);
-        c.failIf();
-        c.get(P).set(SS);
-        c.get(VQ).set(SE);
-        c.op(END);
-        c.get(VQ).i32(1).op(I32_ADD).set(I).op(BR, 0);
+        valueRead(0);
       }
       c.op(END);
     }
