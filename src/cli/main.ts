@@ -5,6 +5,13 @@ import { registerScan } from './scan.js';
 import { registerTrace } from './trace.js';
 import { registerPolicy } from './policy.js';
 import { VERSION } from './version.js';
+import { EXIT_USAGE } from './common.js';
+
+// A reader that stops early (`tokenwatch scan … | head`) closes the pipe: that is not an error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const program = new Command();
 program
@@ -12,6 +19,9 @@ program
   .description('Detects Kubernetes service-account token abuse in API-server audit logs.')
   .version(VERSION)
   .showHelpAfterError('(run with --help for usage)')
+  // commander exits 1 on a usage error, which our exit status reserves for "alerts found" (--fail-on-alert);
+  // set before the subcommands are registered, which inherit it
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE))
   .addHelpText(
     'after',
     `

@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CLI, heldInvalidLine } from '../helpers.js';
+import { CLI, ROOT, heldInvalidLine } from '../helpers.js';
 
 const FAKE_JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImZha2UifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6cHJvZDphcHAifQ.c2lnbmF0dXJlLW5vdC1yZWFs';
 const SECRET_B64 = Buffer.from(FAKE_JWT).toString('base64');
@@ -194,4 +194,28 @@ test('a held preliminary stage that cannot be read again is reported, on the ter
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /1 held preliminary stage\(s\) could not be read again/);
   assert.equal((JSON.parse(readFileSync(summary, 'utf8')) as { lazy_unreadable?: number }).lazy_unreadable, 1);
+});
+
+test('usage errors exit 2, never 1 (which means alerts were found with --fail-on-alert); help and version exit 0', () => {
+  const log = join(ROOT, 'examples', 'logs', 'token-abuse.ndjson');
+  for (const args of [['scan', '--state', 'none', '--fail-on-alert', '--no-such-flag', log], ['scan', '--format', 'xml', log], ['no-such-command'], ['scan'], ['rules', 'explain']]) {
+    const r = run(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.ok(r.err.length > 0, 'the error is said');
+  }
+  for (const args of [['--help'], ['scan', '--help'], ['--version']]) assert.equal(run(args).code, 0, args.join(' '));
+  // the contract itself: alerts with --fail-on-alert are 1
+  assert.equal(run(['scan', '--state', 'none', '--fail-on-alert', log]).code, 1);
+});
+
+test('a reader that closes the pipe early (| head) ends the scan quietly', () => {
+  const log = join(ROOT, 'examples', 'logs', 'token-abuse.ndjson');
+  const dir = mkdtempSync(join(tmpdir(), 'tw-pipe-'));
+  const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+  // the scan's own status and stderr, kept in files; head reads ten bytes and closes the pipe
+  const cmd = `{ ${q(process.execPath)} ${q(CLI)} scan --state none --format ndjson ${q(log)} 2> ${q(join(dir, 'err'))}; echo $? > ${q(join(dir, 'code'))}; } | head -c 10 > /dev/null`;
+  const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(readFileSync(join(dir, 'err'), 'utf8'), /EPIPE|Error/);
+  assert.equal(readFileSync(join(dir, 'code'), 'utf8').trim(), '0');
 });
