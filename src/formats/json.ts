@@ -71,6 +71,94 @@ export function splitJsonValues(text: string, maxValues = MAX_VALUES_PER_TEXT): 
   return out.length > 1 ? out : undefined;
 }
 
+/** The list members of the envelopes the formats read (EventList, AKS/Event Hubs, CloudWatch Logs, Kinesis, GCP list responses). */
+const LIST_KEYS = new Set(['items', 'records', 'Records', 'logEvents', 'entries']);
+
+/**
+ * The elements of a list that did not parse as a whole: a top-level array's, or
+ * the first top-level list member's of an envelope object (LIST_KEYS; `head`
+ * is the object up to and including that list's `[`). One pass that tracks
+ * strings and nesting, as splitJsonValues; it does not validate, so one bad
+ * element costs only itself. Undefined when the text is neither.
+ */
+export function listElements(text: string): { field: string; head: string; slices: { start: number; end: number }[] } | undefined {
+  const n = text.length;
+  let i = 0;
+  while (i < n && isWhite(text.charCodeAt(i))) i++;
+  const c0 = text.charCodeAt(i);
+  let field = '';
+  let head = '';
+  let inString = false;
+  if (c0 === 0x7b) {
+    // the object's members at depth 1: a key, then the list whose elements are wanted
+    let depth = 0;
+    let keyStart = -1;
+    let key = '';
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (inString) {
+        if (c === 0x5c) i++;
+        else if (c === 0x22) {
+          inString = false;
+          if (depth === 1 && keyStart >= 0) key = text.slice(keyStart, i);
+        }
+        continue;
+      }
+      if (c === 0x22) {
+        inString = true;
+        keyStart = depth === 1 && key === '' ? i + 1 : -1;
+      } else if (c === 0x2c && depth === 1) key = '';
+      else if (c === 0x7b || c === 0x5b) {
+        depth++;
+        if (depth === 2 && c === 0x5b && LIST_KEYS.has(key)) {
+          field = key;
+          head = text.slice(0, i + 1);
+          i++;
+          break;
+        }
+        if (depth === 2) key = '-';
+      } else if (c === 0x7d || c === 0x5d) {
+        depth--;
+        if (depth === 0) return undefined;
+      }
+    }
+    if (field === '') return undefined;
+  } else if (c0 === 0x5b) i++;
+  else return undefined;
+  // the list's elements: at depth 0 relative to it, separated by commas
+  const slices: { start: number; end: number }[] = [];
+  let depth = 0;
+  let start = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (depth === 0) {
+      if (c === 0x2c || c === 0x5d) {
+        if (start >= 0) slices.push({ start, end: i });
+        start = -1;
+        if (c === 0x5d) return { field, head, slices };
+        continue;
+      }
+      if (start < 0 && !isWhite(c)) start = i;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    if (depth < 0) break;
+  }
+  // the list never closed: what was begun is kept (its parse says "truncated")
+  if (start >= 0) slices.push({ start, end: Math.min(i, n) });
+  return { field, head, slices };
+}
+
+function isWhite(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a || c === 0xfeff;
+}
+
 /**
  * A vendor enumeration value (an AKS category, a CloudWatch messageType, a GCP serviceName) for a rejection
  * reason, only when it has the narrow shape of such names (`pattern`); anything else, which could be free text or a

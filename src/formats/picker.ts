@@ -15,7 +15,7 @@
  *   raw event). CRI partial lines (`P`) cannot be decoded alone and are rejected.
  */
 import type { Rejection } from '../event/types.js';
-import { isObject, isTrailingDataError, MAX_VALUES_PER_TEXT, parseJson, splitJsonValues } from './json.js';
+import { isObject, isTrailingDataError, listElements, MAX_VALUES_PER_TEXT, parseJson, splitJsonValues } from './json.js';
 import { aksAdapter } from './aks.js';
 import { ecsAdapter } from './ecs.js';
 import { eksAdapter } from './eks.js';
@@ -87,7 +87,29 @@ export function decodeRecord(rec: RawRecord, out: DecodeSink, opts: PickOptions 
       return;
     }
   }
+  // A compact list (an EventList or array on one line, as webhooks and exporters write them) with one bad element:
+  // the others are read one by one, the bad one rejected with its index, instead of the whole list lost
+  const list = parsed.reason === 'empty record' ? undefined : listElements(text);
+  if (list && list.slices.length > 0) return decodeElements(text, list, ctx, out, opts, parsed.reason);
   out.reject({ place: rec.place, reason: parsed.reason });
+}
+
+function decodeElements(text: string, list: NonNullable<ReturnType<typeof listElements>>, ctx: DecodeContext, out: DecodeSink, opts: PickOptions, reason: string): void {
+  // an envelope broken outside its list: one rejection, as before, not one per element
+  if (list.field !== '' && !parseJson(`${list.head}]}`).ok) return out.reject({ place: ctx.place, reason });
+  list.slices.forEach((s, k) => {
+    const c = elementCtx(ctx, list.field, k);
+    const one = parseJson(text.slice(s.start, s.end));
+    if (!one.ok) return reject(out, c, one.reason);
+    if (list.field === '') {
+      if (Array.isArray(one.value)) return reject(out, c, 'JSON array inside a JSON array is not an audit event');
+      return decodeOne(one.value, c, out, opts);
+    }
+    // an envelope's element is read inside its envelope (the adapter reads the envelope's other members), at its index
+    const wrapped = parseJson(`${list.head}${text.slice(s.start, s.end)}]}`);
+    if (!wrapped.ok) return reject(out, c, `the object around "${list.field}" is not valid JSON: ${wrapped.reason}`);
+    decodeValue(wrapped.value, { ...ctx, place: c.place }, out, opts);
+  });
 }
 
 function decodeTimestamped(text: string, ts: NonNullable<ReturnType<typeof timestampPrefix>>, ctx: DecodeContext, out: DecodeSink, opts: PickOptions): void {
