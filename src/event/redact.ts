@@ -15,6 +15,10 @@ const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const B64_JWT = /ZXlK[A-Za-z0-9+/=]{16,}/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 const CHEAP_HINT = /eyJ|ZXlK|bearer|basic/i;
+// an opaque credential in a query parameter named …token (access_token, id_token, token): clients put them there,
+// and the API server logs the URI as sent
+const QUERY_TOKEN = /([?&;][A-Za-z0-9_.-]*token=)[^&#;]+/gi;
+const QUERY_HINT = /token=/i;
 
 const SECRET_KEYS = new Set(['data', 'stringData']);
 
@@ -23,6 +27,7 @@ const SECRET_KEYS = new Set(['data', 'stringData']);
  * anything, for a prefilter that decides from raw bytes (update with the
  * rules above): the hint of `scrub` (case-insensitive), a key ending in
  * `token` (TokenRequest and TokenReview bodies, `scrubDeep`'s token keys),
+ * a query parameter ending in `token` (`token=`, case-insensitive),
  * and what `redactSecretBodies` replaces in a Secret: the `data` and
  * `stringData` keys, the last-applied copy, a patch path under /data or
  * /stringData. Sound for text whose escapes decode to none of these
@@ -34,6 +39,7 @@ export const REDACTION_TRIGGERS: readonly { text: string; caseInsensitive: boole
   { text: 'bearer', caseInsensitive: true },
   { text: 'basic', caseInsensitive: true },
   { text: 'token"', caseInsensitive: false },
+  { text: 'token=', caseInsensitive: true },
   { text: '"data"', caseInsensitive: false },
   { text: '"stringData"', caseInsensitive: false },
   { text: 'last-applied-configuration"', caseInsensitive: false },
@@ -53,8 +59,8 @@ export function redactEvent(ev: AuditEvent): number {
   if (resource === 'serviceaccounts' && sub === 'token') n += redactTokenRequest(ev.responseObject) + redactTokenRequest(ev.requestObject);
   if (resource === 'tokenreviews') n += redactPath(ev.requestObject, ['spec', 'token']) + redactPath(ev.responseObject, ['spec', 'token']);
   if (resource === 'secrets') n += redactSecretBodies(ev.requestObject) + redactSecretBodies(ev.responseObject);
-  if (typeof ev.requestURI === 'string' && CHEAP_HINT.test(ev.requestURI)) {
-    const r = scrub(ev.requestURI);
+  if (typeof ev.requestURI === 'string' && (CHEAP_HINT.test(ev.requestURI) || QUERY_HINT.test(ev.requestURI))) {
+    const r = scrub(ev.requestURI).replace(QUERY_TOKEN, `$1${REDACTED}`);
     if (r !== ev.requestURI) {
       ev.requestURI = r;
       n++;

@@ -79,3 +79,22 @@ test('ordinary events are left alone', () => {
   assert.equal(redactEvent(ev), 0);
   assert.equal(JSON.stringify(ev), before);
 });
+
+test('an opaque credential in a query parameter named …token is redacted; the other parameters and plain token paths stay', () => {
+  const cases: [string, string][] = [
+    ['/api/v1/namespaces/a/pods/b/exec?command=sh&access_token=s3cr3t-opaque-value-123&container=c', '/api/v1/namespaces/a/pods/b/exec?command=sh&access_token=[REDACTED]&container=c'],
+    ['/apis/x/v1/things?token=abc123', '/apis/x/v1/things?token=[REDACTED]'],
+    ['/apis/x/v1/things?watch=1&ID_Token=abc#frag', '/apis/x/v1/things?watch=1&ID_Token=[REDACTED]#frag'],
+    ['/apis/x/v1/things?a=1;refresh_token=r1;b=2', '/apis/x/v1/things?a=1;refresh_token=[REDACTED];b=2'],
+  ];
+  for (const [uri, want] of cases) {
+    const ev: AuditEvent = { verb: 'get', requestURI: uri };
+    assert.equal(redactEvent(ev), 1, uri);
+    assert.equal(ev.requestURI, want);
+  }
+  for (const uri of ['/api/v1/namespaces/p/serviceaccounts/a/token', '/api/v1/pods?labelSelector=tokenizer%3Don', '/api/v1/pods?tokens=1']) {
+    const ev: AuditEvent = { verb: 'get', requestURI: uri };
+    assert.equal(redactEvent(ev), 0, uri);
+    assert.equal(ev.requestURI, uri);
+  }
+});
