@@ -39,8 +39,10 @@ function set<K extends keyof AlertContext>(c: AlertContext, k: K, v: AlertContex
 export function formatDuration(seconds: number): string {
   if (seconds % 86400 === 0 && seconds >= 86400) return `${seconds / 86400} d`;
   if (seconds % 3600 === 0 && seconds >= 3600) return `${seconds / 3600} h`;
-  if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} h`;
-  if (seconds >= 60) return `${Math.round(seconds / 60)} min`;
+  // a rounded figure next to a bound must not hide which side of it the value is (86401 s is not "24.0 h")
+  if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} h (${seconds} s)`;
+  if (seconds % 60 === 0 && seconds >= 60) return `${seconds / 60} min`;
+  if (seconds >= 60) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
   return `${seconds} s`;
 }
 
@@ -54,7 +56,10 @@ export function summarize(c: AlertContext): string {
   const outcome = c.response_code !== undefined ? ` → ${c.response_code}` : '';
   if (c.resource === 'serviceaccounts' && c.subresource === 'token' && c.verb === 'create') {
     const life = c.expiration_seconds !== undefined ? `, lifetime ${formatDuration(c.expiration_seconds)}${c.long_lived ? ' (long-lived)' : ''}` : '';
-    return `${who}${as} minted a token for service account ${target}${from}${life}${outcome}`;
+    // only a 2xx response minted anything: a refused or failed request says so
+    const code = c.response_code;
+    const did = code === undefined ? 'requested a token' : code >= 200 && code < 300 ? 'minted a token' : code === 401 || code === 403 ? 'was refused a token' : 'failed to mint a token';
+    return `${who}${as} ${did} for service account ${target}${from}${life}${outcome}`;
   }
   return `${who}${as} ${c.verb ?? 'did'} ${what}${target ? ` ${target}` : ''}${from}${outcome}`;
 }
