@@ -7,6 +7,11 @@
  * whole attack chain of the seeds. Without credential ids the link falls back
  * to time and place: the first request of the target account from an address
  * it never used, shortly after a non-system mint.
+ *
+ * The input is not always in time order: logs of several API-server replicas,
+ * or of several export streams, are read one file after another, so a use can
+ * come before its mint. Uses of credential ids no remembered mint issued are
+ * kept for a while (EarlyUses), and a mint that comes later links them.
  */
 import type { RuleRef } from '../alerts/alert.js';
 import { formatDuration } from '../alerts/context.js';
@@ -20,6 +25,8 @@ import { EventView } from './view.js';
 export interface MintedTokenOptions {
   /** how long after a mint the no-credential-id fallback links a new source to it (default 60 min) */
   fallbackWindowMs?: number;
+  /** credential ids whose uses are kept until their mint comes (default 20,000: the tokens of a large cluster) */
+  earlyIds?: number;
   isSystem?: (user: string | undefined) => boolean;
 }
 
@@ -47,10 +54,12 @@ export class MintedTokenUsed implements Detector {
   ];
   private readonly windowMs: number;
   private readonly isSystem: (u: string | undefined) => boolean;
+  private readonly early: EarlyUses;
 
   constructor(o: MintedTokenOptions = {}) {
     this.windowMs = o.fallbackWindowMs ?? 60 * 60_000;
     this.isSystem = o.isSystem ?? isSystemIdentity;
+    this.early = new EarlyUses(o.earlyIds ?? 20_000);
   }
 
   observe(rec: EventRecord, t: number, host: DetectorHost): void {
@@ -66,21 +75,20 @@ export class MintedTokenUsed implements Detector {
     }
     if (!v.isSa) return;
     const st = host.state;
-    // with no mint remembered, no request of a service account can be linked to one
-    if (st.mints.size === 0 && st.recentMints.size === 0) return;
     const ev = v.ev;
     const t = v.t;
     const cluster = v.cluster;
     const cred = credentialId(ev);
     if (cred?.startsWith('JTI=')) {
-      if (!st.mints.mayHaveIn(cluster, cred)) return;
-      const mint = st.mints.getIn(cluster, cred);
+      const mint = st.mints.mayHaveIn(cluster, cred) ? st.mints.getIn(cluster, cred) : undefined;
       if (mint) {
         st.mints.touchIn(cluster, cred, mint, t);
         this.emit(host, v.rec, mint, 'credential id');
-      }
+      } else this.early.add(cluster, cred, v.rec, t);
       return;
     }
+    // with no mint remembered, no other request of a service account can be linked to one
+    if (st.mints.size === 0 && st.recentMints.size === 0) return;
     if (cred) return; // a client certificate or another kind of credential
     // no credential id on this request: link by time and new source
     const user = v.user!;
@@ -118,13 +126,22 @@ export class MintedTokenUsed implements Detector {
     };
     const st = host.state;
     const cluster = rec.source.cluster;
-    if (jti) st.mints.setIn(cluster, jti, mint);
+    if (jti) {
+      st.mints.setIn(cluster, jti, mint);
+      // uses read before their mint (an earlier file): linked now, in the order they were read
+      const early = this.early.take(cluster, jti);
+      if (early) {
+        for (const use of early.recs) this.emit(host, use, mint, 'credential id', early.n);
+        mint.lastSeen = Math.max(mint.lastSeen, early.last);
+      }
+    }
     const list = st.recentMints.getIn(cluster, target)?.list.filter((m) => t - m.t <= this.windowMs) ?? [];
     list.push(mint);
     st.recentMints.setIn(cluster, target, { list: list.slice(-10), lastSeen: t });
   }
 
-  private emit(host: DetectorHost, rec: EventRecord, mint: MintInfo, linkedBy: string): void {
+  /** `early`: how many requests with the token were read before its mint (this is the first of them) */
+  private emit(host: DetectorHost, rec: EventRecord, mint: MintInfo, linkedBy: string, early = 0): void {
     const ev = rec.event;
     const sa = serviceAccountOf(mint.target)!;
     const ip = clientIp(ev);
@@ -134,6 +151,7 @@ export class MintedTokenUsed implements Detector {
       `minted by ${mint.minter}${mint.minterIp ? ` from ${mint.minterIp}` : ''} at ${new Date(mint.t).toISOString()} for ${sa.namespace}/${sa.name}${life}${mint.jti ? ` (${mint.jti})` : ''}`,
       linkedBy === 'credential id' ? 'linked by credential id: this request was made with the minted token' : 'linked by time and new source: this log has no credential ids, so the link is likely, not certain',
     ];
+    if (early > 0) notes.push(`read before its mint (the input is not in time order: another file or replica); ${early} request(s) with this token came before the mint was read, this is the first`);
     host.emit({
       detector: REF.id,
       key: { token: mint.jti ?? `${mint.target}@${mint.t}`, account: mint.target },
@@ -143,5 +161,80 @@ export class MintedTokenUsed implements Detector {
       notes,
       related: [{ event: mint.event, source: mint.source }],
     });
+  }
+}
+
+/**
+ * A record to keep until a mint may come: a line the scan can read again (`len`:
+ * the detectors' projection of a line, made whole before any alert shows it)
+ * keeps only what the finding's summary reads, so thousands of waiting ids
+ * cost little memory; a record decoded whole is kept as it is.
+ */
+function keepable(rec: EventRecord): EventRecord {
+  const len = (rec as EventRecord & { len?: number }).len;
+  if (len === undefined || len <= 0 || rec.source.offset === undefined) return rec;
+  const ev = rec.event;
+  const o = ev.objectRef;
+  const slim: EventRecord['event'] = { auditID: ev.auditID, verb: ev.verb, requestURI: ev.requestURI, sourceIPs: ev.sourceIPs };
+  if (o) slim.objectRef = { resource: o.resource, subresource: o.subresource, namespace: o.namespace, name: o.name };
+  if (ev.user) slim.user = { username: ev.user.username };
+  return { event: slim, source: rec.source, len, t: (rec as EventRecord & { t?: number }).t } as EventRecord;
+}
+
+/** Uses of one credential id read before its mint: the first few (what the alert shows), and the last one's time. */
+interface Early {
+  recs: EventRecord[];
+  last: number;
+  /** requests with the id */
+  n: number;
+}
+const EARLY_RECS = 1;
+
+/**
+ * Uses of credential ids no remembered mint issued, by cluster and id, in
+ * two generations: when the young one holds half the capacity, the old one
+ * is dropped and the young one ages. The newest ids are kept, the memory is
+ * bounded (a few records per id), and nothing is done per entry to forget.
+ */
+class EarlyUses {
+  private young = new Map<string | undefined, Map<string, Early>>();
+  private old = new Map<string | undefined, Map<string, Early>>();
+  private youngSize = 0;
+
+  constructor(private readonly cap: number) {}
+
+  add(cluster: string | undefined, id: string, rec: EventRecord, t: number): void {
+    if (this.cap <= 0) return;
+    let m = this.young.get(cluster);
+    let e = m?.get(id);
+    if (e === undefined) {
+      e = this.old.get(cluster)?.get(id);
+      if (e !== undefined) this.old.get(cluster)!.delete(id);
+      if (this.youngSize >= this.cap / 2) {
+        this.old = this.young;
+        this.young = new Map();
+        this.youngSize = 0;
+        m = undefined;
+      }
+      if (m === undefined) this.young.set(cluster, (m = new Map()));
+      e ??= { recs: [], last: NaN, n: 0 };
+      m.set(id, e);
+      this.youngSize++;
+    }
+    e.n++;
+    if (e.recs.length < EARLY_RECS) e.recs.push(keepable(rec));
+    if (!(t <= e.last)) e.last = t;
+  }
+
+  take(cluster: string | undefined, id: string): Early | undefined {
+    for (const g of [this.young, this.old]) {
+      const m = g.get(cluster);
+      const e = m?.get(id);
+      if (e !== undefined) {
+        m!.delete(id);
+        return e;
+      }
+    }
+    return undefined;
   }
 }

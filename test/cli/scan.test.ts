@@ -219,3 +219,26 @@ test('a reader that closes the pipe early (| head) ends the scan quietly', () =>
   assert.doesNotMatch(readFileSync(join(dir, 'err'), 'utf8'), /EPIPE|Error/);
   assert.equal(readFileSync(join(dir, 'code'), 'utf8').trim(), '0');
 });
+
+test('a token used in one file and minted in another is linked whichever file is read first', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-order-'));
+  const use = {
+    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: 'u1', stage: 'ResponseComplete', verb: 'list',
+    requestURI: '/api/v1/namespaces/production/secrets',
+    user: { username: 'system:serviceaccount:production:app-sa', groups: ['system:serviceaccounts', 'system:authenticated'], extra: { 'authentication.kubernetes.io/credential-id': ['JTI=0c0ffee0-1111-4222-8333-444455556666'] } },
+    sourceIPs: ['198.51.100.99'], userAgent: 'curl/8.0', objectRef: { resource: 'secrets', namespace: 'production', apiVersion: 'v1' },
+    responseStatus: { code: 200 }, requestReceivedTimestamp: '2026-03-02T08:01:00.000000Z', stageTimestamp: '2026-03-02T08:01:00.000000Z',
+  };
+  const minted = mint('m1', 'ResponseComplete', 'attacker@example.com', 'production', 'app-sa', '2026-03-02T08:00:00.000000Z', { annotations: { 'authentication.kubernetes.io/issued-credential-id': 'JTI=0c0ffee0-1111-4222-8333-444455556666' } });
+  for (const [first, second] of [['a.log', 'b.log'], ['b.log', 'a.log']]) {
+    const d = mkdtempSync(join(dir, 'x-'));
+    // the use in the file read first (names sort), the mint in the other
+    writeFileSync(join(d, first!), JSON.stringify(use) + '\n');
+    writeFileSync(join(d, second!), JSON.stringify(minted) + '\n');
+    const r = run(['scan', '--state', 'none', '--no-coverage', '--format', 'ndjson', d]);
+    assert.equal(r.code, 0, r.err);
+    const linked = r.out.trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.rule.id === 'minted-token-used');
+    assert.equal(linked.length, 1, `use in ${first}`);
+    assert.equal(linked[0].context.client_ip, '198.51.100.99');
+  }
+});

@@ -54,3 +54,42 @@ test('without credential ids: a new address long after the mint is not linked', 
   const { findings } = run([mint(mallory, 0, 'production', 'payments-admin'), req(saToken('production', 'payments-admin', '203.0.113.71'), 90, 'list', secrets)], { fallbackWindowMs: 60 * 60_000 });
   assert.deepEqual(ids(findings).filter((d) => d === 'minted-token-used'), []);
 });
+
+// Logs of several API-server replicas (or export streams) are read one file after another: a token's use can come
+// before its mint in the input. The mint links the uses read before it.
+test('a use read before its mint (an earlier file) is linked when the mint comes, as high as in order', () => {
+  const { findings } = run([
+    req(saToken('production', 'payments-admin', '198.51.100.9', 'jti-e'), 3, 'list', secrets),
+    req(saToken('production', 'payments-admin', '198.51.100.9', 'jti-e'), 4, 'get', secrets),
+    req(saToken('production', 'payments-admin', '198.51.100.9', 'jti-e'), 5, 'delete', secrets),
+    mint(mallory, 0, 'production', 'payments-admin', 'jti-e', 31536000),
+    req(saToken('production', 'payments-admin', '198.51.100.9', 'jti-e'), 6, 'create', { resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', name: 'pwn' }),
+  ]);
+  const used = findings.filter((f) => f.detector === 'minted-token-used');
+  // the first use read early (the three are counted in its notes), then the use read after the mint
+  assert.deepEqual(used.map((f) => f.rec.event.verb), ['list', 'create']);
+  assert.match(used[0]!.notes[2]!, /3 request\(s\) with this token came before the mint was read, this is the first/);
+  assert.equal(used[1]!.notes.length, 2);
+  assert.ok(used.every((f) => f.severity === 'high' && f.key.token === 'JTI=jti-e'));
+  assert.match(used[0]!.summary, /token minted by mallory@example\.com for production\/payments-admin used from 198\.51\.100\.9: list secrets/);
+  assert.match(used[0]!.notes[1]!, /linked by credential id/);
+  assert.equal(used[0]!.related![0]!.event.verb, 'create');
+});
+
+test('near miss: uses read before a system mint, a refused mint or a mint of another token are not linked', () => {
+  const { findings } = run([
+    req(podToken('production', 'web', 'web-abc-12345', 'worker-1', '10.244.1.5', 'jti-k2'), 1, 'get', { resource: 'configmaps', namespace: 'production', name: 'web' }),
+    req(saToken('production', 'other', '203.0.113.71', 'jti-r'), 2, 'list', secrets),
+    req(saToken('production', 'payments-admin', '10.244.3.3', 'jti-x'), 2, 'list', secrets),
+    mint(kubelet('worker-1', '10.0.1.11'), 0, 'production', 'web', 'jti-k2'),
+    mint(mallory, 1, 'production', 'other', 'jti-r', 3600, 403),
+    mint(mallory, 1, 'production', 'payments-admin', 'jti-y', 3600),
+  ]);
+  assert.deepEqual(ids(findings).filter((d) => d === 'minted-token-used'), []);
+});
+
+test('uses waiting for their mint are bounded: the oldest ids are forgotten first', () => {
+  const early = Array.from({ length: 10 }, (_, i) => req(saToken('production', 'payments-admin', '198.51.100.9', `jti-b${i}`), 2 + i, 'list', secrets));
+  const { findings } = run([...early, mint(mallory, 0, 'production', 'payments-admin', 'jti-b0', 3600), mint(mallory, 0, 'production', 'payments-admin', 'jti-b9', 3600)], { earlyIds: 4 });
+  assert.deepEqual(findings.filter((f) => f.detector === 'minted-token-used').map((f) => f.key.token), ['JTI=jti-b9']);
+});
