@@ -11,6 +11,19 @@ export function networkOf(ip: string): string {
   return `${ip.slice(0, b)}.0.0/16`;
 }
 
+/**
+ * A private address (RFC 1918, shared address space 100.64/10, IPv6 unique local fc00::/7): where pods and
+ * nodes live, and never a host on the internet.
+ */
+export function isPrivate(ip: string): boolean {
+  if (ip.includes(':')) return /^f[cd][0-9a-f]{0,2}:/i.test(ip);
+  const p = ip.split('.');
+  if (p.length !== 4) return false;
+  const a = Number(p[0]);
+  const b = Number(p[1]);
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+}
+
 export function isLoopback(ip: string): boolean {
   return ip === '::1' || ip.startsWith('127.') || ip === 'localhost';
 }

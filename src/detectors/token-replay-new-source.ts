@@ -12,7 +12,7 @@ import type { RuleRef } from '../alerts/alert.js';
 import { credentialId, serviceAccountOf } from '../event/derived.js';
 import type { EventRecord } from '../event/types.js';
 import { inCluster } from './cluster-model.js';
-import { isLoopback, userAgentFamily } from './ip.js';
+import { isLoopback, isPrivate, networkOf, userAgentFamily } from './ip.js';
 import type { Sources } from './sources.js';
 import { keyOf, type DetectorState } from './state.js';
 import type { Detector, DetectorHost } from './types.js';
@@ -41,6 +41,13 @@ function insideOnly(st: DetectorState, cluster: string | undefined, ips: Sources
     n += ips.get(ip)!.count;
   }
   return n >= min;
+}
+
+/** Is `ip` in the network of one of `ips` (private ones only)? */
+function sameNetwork(ips: Sources, ip: string): boolean {
+  const net = networkOf(ip);
+  for (const k of ips.keys()) if (isPrivate(k) && networkOf(k) === net) return true;
+  return false;
 }
 
 export class TokenReplayNewSource implements Detector {
@@ -78,6 +85,10 @@ export class TokenReplayNewSource implements Detector {
       return;
     }
     if (inCluster(st, cluster, ip)) return; // a new pod of the same workload, or a node
+    // a private address in the network of one the account already used: a new pod of the same workload, in a log
+    // that shows no pod networks (no pod bodies, no pod-bound tokens)
+    const priv = isPrivate(ip);
+    if (priv && base && sameNetwork(base.ips, ip)) return;
     // While learning, only one thing is already clear: an account that has so far acted
     // only from inside the cluster, many times, now acts from outside it.
     if (host.learning(t) && !(base && insideOnly(st, cluster, base.ips, this.minHistory))) return;
@@ -85,12 +96,17 @@ export class TokenReplayNewSource implements Detector {
     const known = base ? base.ips.keys().slice(0, 5) : [];
     const legacy = ev.annotations?.['authentication.k8s.io/legacy-token'] !== undefined;
     const cred = credentialId(ev);
+    // an account the log never showed before, from a private address: most often a new workload, told apart
+    // from a token used elsewhere only by where it goes next
+    const first = base === undefined || base.ips.size === 0;
     host.emit({
       detector: REF.id,
       key: { account: user, client_ip: ip },
       rec,
-      severity: 'medium',
-      summary: `${sa.namespace}/${sa.name} acted from ${ip}, an address outside the cluster it never used before`,
+      severity: first && priv ? 'low' : 'medium',
+      summary: first
+        ? `first request of ${sa.namespace}/${sa.name} in the log, from ${ip}, ${priv ? 'a private address' : 'an address'} outside the node and pod networks the log shows`
+        : `${sa.namespace}/${sa.name} acted from ${ip}, an address it never used before, outside the node and pod networks the log shows`,
       notes: [
         known.length ? `known sources: ${known.join(', ')}${base!.ips.size > 5 ? ', …' : ''}` : `no earlier requests by this account in the baseline`,
         legacy ? 'made with a legacy (Secret-based, non-expiring) token' : cred ? `credential ${cred}` : 'no credential id on the request',
@@ -110,6 +126,8 @@ export class TokenReplayNewSource implements Detector {
       // no pod object seen: the first address the pod's token is used from is the pod's
       v.setBoundPod(st, { ...(pod ?? {}), ip, ipFrom: 'first-use', lastSeen: t });
       st.podByIp.setIn(cluster, ip, { value: keyOf(cluster, podRef), lastSeen: t });
+      // and its network is a pod network (a private one only: a token first used from the internet teaches nothing)
+      if (isPrivate(ip) && !st.networks.hasIn(cluster, networkOf(ip))) st.networks.setIn(cluster, networkOf(ip), { value: 'pod', lastSeen: t });
       return;
     }
     if (pod.ip === ip) return;

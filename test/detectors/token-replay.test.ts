@@ -86,3 +86,44 @@ test('a human is never judged by the service-account baseline', () => {
   const f = run([req(human('alice@example.com', '192.0.2.1'), 0, 'get', cm('a')), req(human('alice@example.com', '203.0.113.1'), 100, 'get', cm('a'))], { learningMs: 1 }).findings;
   assert.deepEqual(f, []);
 });
+
+// Logs without pod bodies (the recommended policy keeps pods/status at Metadata) show no pod networks: a pod's
+// restart at a new address in the account's own private network is churn, and a claim of "outside the cluster"
+// needs the networks the log shows.
+const lease = (m: number) => req(kubelet('worker-1', '10.0.1.11'), m, 'update', { resource: 'leases', namespace: 'kube-node-lease', name: 'worker-1' });
+const app = (ip: string, m: number, ua = 'app/1.0') => req(saToken('prod', 'app', ip, undefined, ua), m, 'list', cm('prod'));
+
+test('near miss: without pod bodies, a restarted pod at a new address in the account\'s own private network is churn', () => {
+  const events = [lease(0), ...Array.from({ length: 20 }, (_, i) => app('10.244.1.5', i * 5)), app('10.244.1.9', 120)];
+  assert.deepEqual(run(events, { learningMs: 60 * 60_000 }).findings, []);
+});
+
+test('a private address in another network than the account\'s fires, said as what the log shows', () => {
+  const events = [lease(0), ...Array.from({ length: 20 }, (_, i) => app('10.244.1.5', i * 5)), app('10.99.0.7', 120)];
+  const f = run(events, { learningMs: 60 * 60_000 }).findings;
+  assert.equal(f.length, 1);
+  assert.equal(f[0]!.severity, 'medium');
+  assert.equal(f[0]!.summary, 'prod/app acted from 10.99.0.7, an address it never used before, outside the node and pod networks the log shows');
+});
+
+test('an account the log never showed: low from a private address (a new workload, most often), medium from a public one', () => {
+  const f = run([lease(0), lease(120), req(saToken('prod', 'newapp', '10.244.2.7', undefined, 'newapp/1.0'), 121, 'list', cm('prod')), req(saToken('prod', 'other', '198.51.100.99'), 122, 'get', cm('prod'))], { learningMs: 60 * 60_000 }).findings;
+  assert.deepEqual(f.map((x) => [x.severity, x.summary]), [
+    ['low', 'first request of prod/newapp in the log, from 10.244.2.7, a private address outside the node and pod networks the log shows'],
+    ['medium', 'first request of prod/other in the log, from 198.51.100.99, an address outside the node and pod networks the log shows'],
+  ]);
+});
+
+test('pod-bound tokens teach the pod networks when the log has no pod bodies: another account from that network is churn', () => {
+  const events = [
+    lease(0),
+    req(podToken('prod', 'web', 'web-0', 'worker-1', '10.244.3.4', 'jti-w'), 1, 'get', cm('prod')),
+    ...Array.from({ length: 20 }, (_, i) => app('10.200.1.5', i * 5)),
+    // after learning: an unbound token of another account from the pods' network
+    app('10.244.7.7', 120),
+  ];
+  assert.deepEqual(run(events, { learningMs: 60 * 60_000 }).findings, []);
+  // a bound token first used from a public address teaches no network
+  const pub = [lease(0), req(podToken('prod', 'web', 'web-1', 'worker-1', '198.51.100.3', 'jti-v'), 1, 'get', cm('prod')), ...Array.from({ length: 20 }, (_, i) => app('10.200.1.5', i * 5)), app('198.51.100.4', 120)];
+  assert.deepEqual(run(pub, { learningMs: 60 * 60_000 }).findings.map((x) => x.summary), ['prod/app acted from 198.51.100.4, an address it never used before, outside the node and pod networks the log shows']);
+});
