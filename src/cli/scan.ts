@@ -163,6 +163,20 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
       if (!flags.quiet) process.stderr.write(errSt.dim(`state: ${store.path} (${loaded} entries loaded, ${saved} saved)\n`));
     }
     if (detectors) summary.state_evictions = detectors.state.evictions();
+    if (store && detectors && detectors.overlapEvents > 0) {
+      // the detectors learned from this time already: a second scan of a log is not judged as the first was
+      const k = detectors.known!;
+      const from = new Date(k.firstEventMs!).toISOString();
+      const to = new Date(k.lastEventMs!).toISOString();
+      summary.state_overlap = { events: detectors.overlapEvents, state_from: from, state_to: to };
+      process.stderr.write(
+        errSt.yellow(
+          `warning: ${detectors.overlapEvents.toLocaleString('en-US')} event(s) fall within ${from} → ${to}, which the saved state (${store.path}) had already learned from: ` +
+            `an address or client seen before counts as known, so the detectors' alerts may differ from a first scan of this log. ` +
+            `Use --state none to judge it afresh, or --state FILE for a state of its own.\n`,
+        ),
+      );
+    }
     if (flags.format === 'text') {
       alerts.sort((a, b) => (a.first_seen ?? '').localeCompare(b.first_seen ?? ''));
       for (const a of alerts) out.write(renderAlert(a, st) + '\n\n');
@@ -222,6 +236,7 @@ export function summaryJson(s: ScanSummary): Record<string, unknown> {
     duration_ms: s.duration_ms,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(s.state_evictions ? { state_evictions: s.state_evictions } : {}),
+    ...(s.state_overlap ? { state_overlap: s.state_overlap } : {}),
     ...(s.correlation_stats ? { correlations: s.correlation_stats } : {}),
     ...(s.engine ? { engine: s.engine } : {}),
     ...(s.coverage ? { coverage: s.coverage } : {}),

@@ -9,7 +9,7 @@ import { learnBaseline } from './baseline.js';
 import { BoundTokenOffNode, type OffNodeOptions } from './bound-token-off-node.js';
 import { learnCluster } from './cluster-model.js';
 import { MintedTokenUsed, type MintedTokenOptions } from './minted-token-used.js';
-import { DetectorState } from './state.js';
+import { DetectorState, type StateMeta } from './state.js';
 import { TokenReplayNewSource } from './token-replay-new-source.js';
 import { TokenSecretRead, type SecretReadOptions } from './token-secret-read.js';
 import type { Detector, DetectorFinding, DetectorHost } from './types.js';
@@ -61,8 +61,18 @@ export class DetectorSet {
     };
   }
 
+  /**
+   * Events whose time lies within what a saved state had already seen when the scan began: the detectors
+   * learned from those times before (a log scanned again), so their alerts may differ from a fresh scan's.
+   */
+  overlapEvents = 0;
+  /** the saved state's span of event time when the scan began (taken at the first event) */
+  known: StateMeta | null = null;
+
   observe(rec: EventRecord, t: number): void {
     const meta = this.state.meta;
+    const k = (this.known ??= { ...meta });
+    if (k.lastEventMs !== undefined && t >= k.firstEventMs! && t <= k.lastEventMs) this.overlapEvents++;
     if (!Number.isNaN(t)) {
       if (meta.firstEventMs === undefined || t < meta.firstEventMs) meta.firstEventMs = t;
       if (meta.lastEventMs === undefined || t > meta.lastEventMs) meta.lastEventMs = t;

@@ -102,6 +102,8 @@ export interface ScanSummary {
   correlation_stats?: Record<string, number>;
   /** detector state dropped by its caps or TTL, per map */
   state_evictions?: Record<string, { evicted: number; expired: number }>;
+  /** events within the event time a saved state had already seen (a log scanned again): its span, and how many */
+  state_overlap?: { events: number; state_from: string; state_to: string };
   /**
    * how the scan ran: lines the prefilter skipped (counted as raw events above) or why it was off,
    * preliminary stages held unread (read only when their final stage never came), nodes' requests read

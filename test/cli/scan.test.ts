@@ -242,3 +242,29 @@ test('a token used in one file and minted in another is linked whichever file is
     assert.equal(linked[0].context.client_ip, '198.51.100.99');
   }
 });
+
+test('scanning again what a saved state already learned from says so (its alerts may differ from a first scan)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-overlap-'));
+  const state = join(dir, 'state.db');
+  const log = join(ROOT, 'examples', 'logs', 'token-abuse.ndjson');
+  const later = join(dir, 'later.log');
+  // the same kind of events a day later: no overlap with what the first scan saw
+  writeFileSync(later, readFileSync(log, 'utf8').replace(/2026-03-02T/g, '2026-03-03T'));
+  const scan = (file: string) => {
+    const s = join(dir, `s-${Math.random().toString(36).slice(2)}.json`);
+    const r = run(['scan', '--state', state, '--no-coverage', '--summary-json', s, file]);
+    assert.equal(r.code, 0, r.err);
+    return { err: r.err, summary: JSON.parse(readFileSync(s, 'utf8')) as { state_overlap?: { events: number; state_from: string; state_to: string }; events: number } };
+  };
+  const first = scan(log);
+  assert.doesNotMatch(first.err, /warning: .* had already learned from/);
+  assert.equal(first.summary.state_overlap, undefined);
+  const again = scan(log);
+  // every request the detectors judged (a final stage each) lies in the span the first scan saw
+  const m = /warning: (\d+) event\(s\) fall within (2026-03-02T08:00:\S+) → (2026-03-02T08:01:\S+), which the saved state .* had already learned from/.exec(again.err);
+  assert.ok(m, again.err);
+  assert.deepEqual(again.summary.state_overlap, { events: Number(m[1]), state_from: m[2], state_to: m[3] });
+  assert.ok(Number(m[1]) >= 20);
+  const next = scan(later);
+  assert.equal(next.summary.state_overlap, undefined);
+});
