@@ -1,5 +1,6 @@
 /** `tokenwatch scan`: wires inputs, rules and sinks for a batch run. */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import type { Alert } from '../alerts/alert.js';
@@ -106,6 +107,8 @@ Examples:
 
 async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
   try {
+    // a totals file that cannot be written is found before the scan, not after an hour of it
+    if (flags.summaryJson) checkWritable(flags.summaryJson, '--summary-json');
     const cfg = readConfig(flags.config);
     // a scan only matches: the rules' embedded tests are not even parsed
     const set = ruleSetFrom(flags, cfg, false, undefined, false);
@@ -184,7 +187,13 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
     }
     if (!flags.quiet) process.stderr.write(renderSummary(summary, errSt, 5) + '\n');
     if (!flags.quiet && summary.coverage) process.stderr.write(renderCoverage(summary.coverage, errSt) + '\n');
-    if (flags.summaryJson) writeFileSync(flags.summaryJson, JSON.stringify(summaryJson(summary), null, 2) + '\n');
+    if (flags.summaryJson) {
+      try {
+        writeFileSync(flags.summaryJson, JSON.stringify(summaryJson(summary), null, 2) + '\n');
+      } catch (e) {
+        throw new UsageError(`--summary-json ${flags.summaryJson}: ${(e as NodeJS.ErrnoException).code ?? ''} ${(e as Error).message}`.trim());
+      }
+    }
     if (flags.strict && (summary.rejected > 0 || summary.input_errors.length > 0)) {
       process.stderr.write(`tokenwatch: --strict: ${summary.rejected} rejected record(s), ${summary.input_errors.length} input error(s)\n`);
       return EXIT_USAGE;
@@ -241,6 +250,17 @@ export function summaryJson(s: ScanSummary): Record<string, unknown> {
     ...(s.engine ? { engine: s.engine } : {}),
     ...(s.coverage ? { coverage: s.coverage } : {}),
   };
+}
+
+/** Throws a usage error when `file` could not be written (its folder missing or read-only, or it is read-only). */
+function checkWritable(file: string, option: string): void {
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir)) throw new UsageError(`${option} ${file}: the folder ${dir} does not exist`);
+  try {
+    accessSync(existsSync(file) ? file : dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`${option} ${file}: ${existsSync(file) ? 'the file' : `the folder ${dir}`} is not writable`);
+  }
 }
 
 function openDetectors(flags: ScanFlags, cfg: Config, disabled: string[], inputs: InputFile[]): { detectors?: DetectorSet; store?: StateStore; loaded: number } {

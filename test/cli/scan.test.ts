@@ -204,6 +204,11 @@ test('usage errors exit 2, never 1 (which means alerts were found with --fail-on
     assert.ok(r.err.length > 0, 'the error is said');
   }
   for (const args of [['--help'], ['scan', '--help'], ['--version']]) assert.equal(run(args).code, 0, args.join(' '));
+  // a totals file that cannot be written is refused before the scan, not after it
+  const r = run(['scan', '--state', 'none', '--summary-json', join(tmpdir(), 'no-such-dir-tw', 'x.json'), log]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--summary-json .*no-such-dir-tw.*: the folder .* does not exist/);
+  assert.equal(r.out, '');
   // the contract itself: alerts with --fail-on-alert are 1
   assert.equal(run(['scan', '--state', 'none', '--fail-on-alert', log]).code, 1);
 });
