@@ -113,13 +113,18 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
     // a scan only matches: the rules' embedded tests are not even parsed
     const set = ruleSetFrom(flags, cfg, false, undefined, false);
     let inputs;
+    const notLogs: string[] = [];
     try {
-      inputs = await expandInputs(paths);
+      inputs = await expandInputs(paths, notLogs);
     } catch (e) {
       if (e instanceof InputError) throw new UsageError(e.message);
       throw e;
     }
-    if (inputs.length === 0) throw new UsageError(`no input files found in ${paths.join(', ')}`);
+    if (notLogs.length > 0 && !flags.quiet) {
+      const shown = notLogs.slice(0, 5).join(', ') + (notLogs.length > 5 ? `, and ${notLogs.length - 5} more` : '');
+      process.stderr.write(`skipped ${notLogs.length} file(s) in the folders that are no logs by their name: ${shown} (name a file to scan it anyway)\n`);
+    }
+    if (inputs.length === 0) throw new UsageError(`no input files found in ${paths.join(', ')}${notLogs.length ? ` (${notLogs.length} skipped as no logs by their name)` : ''}`);
     const out = process.stdout;
     const st = makeStyle(colorWanted(out, flags.color));
     const errSt = makeStyle(colorWanted(process.stderr, flags.color));

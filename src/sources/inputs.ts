@@ -21,9 +21,28 @@ export class InputError extends Error {
 }
 
 const SKIP_NAMES = new Set(['.git', 'node_modules']);
+/**
+ * In a folder, files whose name says they are no log (documentation, tables, code, images, archives a
+ * scan cannot read): listed in `skipped`, not read. A file named on the command line is always read.
+ */
+const NOT_LOGS = new Set([
+  'md', 'rst', 'adoc', 'html', 'htm', 'pdf', 'csv', 'tsv', 'xls', 'xlsx', 'yaml', 'yml', 'toml', 'ini', 'cfg', 'conf',
+  'py', 'sh', 'js', 'mjs', 'cjs', 'ts', 'go', 'rb', 'java', 'c', 'h', 'rs', 'png', 'jpg', 'jpeg', 'gif', 'svg', 'ico',
+  'zip', 'tar', 'tgz', '7z', 'xz', 'bz2', 'zst', 'sig', 'asc', 'sha256', 'md5', 'lock',
+]);
 
-/** Expands paths into input files; a missing path is an InputError. */
-export async function expandInputs(paths: string[]): Promise<InputFile[]> {
+/** Is the name one of a file that holds no log (NOT_LOGS, a `.gz` suffix looked through)? */
+export function notLogByName(name: string): boolean {
+  const base = name.toLowerCase().replace(/\.gz$/, '');
+  const dot = base.lastIndexOf('.');
+  return dot > 0 && NOT_LOGS.has(base.slice(dot + 1));
+}
+
+/**
+ * Expands paths into input files; a missing path is an InputError. Files in folders that are no logs by
+ * their name are left out, and added to `skipped` when given.
+ */
+export async function expandInputs(paths: string[], skipped?: string[]): Promise<InputFile[]> {
   const out: InputFile[] = [];
   for (const p of paths) {
     if (p === '-') {
@@ -37,19 +56,20 @@ export async function expandInputs(paths: string[]): Promise<InputFile[]> {
       const code = (e as NodeJS.ErrnoException).code;
       throw new InputError(p, code === 'ENOENT' ? 'no such file or folder' : code === 'EACCES' ? 'permission denied' : String(e));
     }
-    if (st.isDirectory()) await walk(p, out);
+    if (st.isDirectory()) await walk(p, out, skipped);
     else out.push({ name: p, size: st.size });
   }
   return out;
 }
 
-async function walk(dir: string, out: InputFile[]): Promise<void> {
+async function walk(dir: string, out: InputFile[], skipped: string[] | undefined): Promise<void> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (e.name.startsWith('.') || SKIP_NAMES.has(e.name)) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out);
+    if (e.isDirectory()) await walk(p, out, skipped);
+    else if (e.isFile() && notLogByName(e.name)) skipped?.push(p);
     else if (e.isFile()) {
       const st = await fs.stat(p);
       out.push({ name: p, size: st.size });

@@ -2,11 +2,11 @@
 // boundaries, the same bytes), gzip found by its magic bytes either way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { openInput } from '../../src/sources/inputs.js';
+import { expandInputs, notLogByName, openInput } from '../../src/sources/inputs.js';
 
 const MiB = 1 << 20;
 
@@ -53,4 +53,18 @@ test('a gzip file is gunzipped whether or not the buffer is reused', async () =>
     assert.equal(got.gzip, true);
     assert.equal(got.bytes.toString(), text);
   }
+});
+
+test('in a folder, files that are no logs by their name are skipped and listed; named on the command line, they are read', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-inputs-'));
+  mkdirSync(join(dir, 'sub'));
+  for (const f of ['audit.log', 'notes.md', 'index.tsv', 'sub/table.csv.gz', 'sub/PT1H.json', 'sub/kube-apiserver-audit', 'sub/audit.log.1.gz', 'script.py']) writeFileSync(join(dir, f), '{}\n');
+  const skipped: string[] = [];
+  const got = await expandInputs([dir], skipped);
+  assert.deepEqual(got.map((f) => f.name.slice(dir.length + 1)), ['audit.log', 'sub/PT1H.json', 'sub/audit.log.1.gz', 'sub/kube-apiserver-audit']);
+  assert.deepEqual(skipped.map((f) => f.slice(dir.length + 1)), ['index.tsv', 'notes.md', 'script.py', 'sub/table.csv.gz']);
+  assert.deepEqual((await expandInputs([join(dir, 'notes.md')])).map((f) => f.name), [join(dir, 'notes.md')]);
+  assert.equal(notLogByName('audit.json'), false);
+  assert.equal(notLogByName('README.MD'), true);
+  assert.equal(notLogByName('.md'), false);
 });
