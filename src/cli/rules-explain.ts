@@ -17,6 +17,7 @@ import { colorWanted, makeStyle, type Style } from '../sinks/style.js';
 import { openInput } from '../sources/inputs.js';
 import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js';
 import { collect, EXIT_USAGE, readConfig, ruleSetFrom, UsageError, type RuleOptions } from './common.js';
+import { DETECTOR_IDS } from '../detectors/detector-set.js';
 
 export interface ExplainOptions extends RuleOptions {
   rule: string;
@@ -67,6 +68,12 @@ export async function recordsAt(file: string, line: number | undefined): Promise
 function findRule(rules: readonly RuleSpec[], id: string): RuleSpec {
   const r = rules.find((s) => s.id === id || s.sigma.id === id || s.sigma.name === id);
   if (r) return r;
+  if (DETECTOR_IDS.includes(id)) {
+    throw new UsageError(
+      `${id} is a stateful detector, not a Sigma rule: it judges a request by what it learned from the whole log before it, which one event cannot show. ` +
+        `Scan the log and read the alert's notes, or follow the account or token with tokenwatch trace (docs/detectors.md says how each detector decides)`,
+    );
+  }
   const near = rules.filter((s) => s.id.includes(id) || id.includes(s.id)).map((s) => s.id);
   throw new UsageError(`no loaded rule has the id or name "${id}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; see tokenwatch rules list`);
 }
@@ -186,8 +193,9 @@ export function registerExplain(rulesCommand: Command): void {
   rulesCommand
     .command('explain')
     .description('Why a rule did or did not fire on one event: each selection, field, value, modifier, the condition and the filters')
-    .argument('<file[:line]>', 'a log file and the line where the record starts (default: the first record)')
-    .requiredOption('--rule <id>', 'the rule to explain (id or name, as in tokenwatch rules list)')
+    .argument('[rule]', 'the rule to explain (id or name, as in tokenwatch rules list), or give it with --rule')
+    .argument('[file[:line]]', 'a log file and the line where the record starts (default: the first record)')
+    .option('--rule <id>', 'the rule to explain (instead of the first argument)')
     .option('-r, --rules <dir>', 'add a folder (or file) of Sigma rules; repeatable', collect)
     .option('--no-builtin', 'leave out the built-in rules')
     .option('--disable <id>', 'leave out a rule by id; repeatable', collect)
@@ -203,12 +211,19 @@ export function registerExplain(rulesCommand: Command): void {
 Values shown are those of the decoded event, after token values were redacted.
 
 Examples:
+  tokenwatch rules explain tokenrequest-non-system audit.log:1042
   tokenwatch rules explain --rule tokenrequest-non-system audit.log:1042
   tokenwatch rules explain --rule long-lived-token-created --config tokenwatch.yaml --json events.json`,
     )
-    .action(async (target: string, o: ExplainOptions) => {
+    .action(async (first: string | undefined, second: string | undefined, o: ExplainOptions) => {
       try {
-        process.exitCode = await explainCommand(target, o);
+        // `explain RULE FILE`, or `explain --rule RULE FILE` (commander fills the optional first argument first)
+        if (first === undefined) throw new UsageError('which rule, and which event? tokenwatch rules explain RULE FILE[:LINE] (ids in tokenwatch rules list)');
+        const target = second ?? first;
+        if (second !== undefined && o.rule !== undefined) throw new UsageError(`give the rule once: "${first}" and --rule ${o.rule}`);
+        const rule = second !== undefined ? first! : o.rule;
+        if (rule === undefined) throw new UsageError('which rule? tokenwatch rules explain RULE FILE[:LINE] (ids in tokenwatch rules list)');
+        process.exitCode = await explainCommand(target, { ...o, rule });
       } catch (e) {
         if (e instanceof UsageError) {
           process.stderr.write(`tokenwatch: ${e.message}\n`);

@@ -4,6 +4,8 @@ import { runRuleTests } from '../ruleset/rule-tests.js';
 import { runCorrelationTests } from '../ruleset/correlation-tests.js';
 import { registerExplain } from './rules-explain.js';
 import { colorWanted, makeStyle } from '../sinks/style.js';
+import { DetectorSet } from '../detectors/detector-set.js';
+import { DetectorState } from '../detectors/state.js';
 import { collect, EXIT_USAGE, readConfig, ruleSetFrom, UsageError, type RuleOptions } from './common.js';
 
 function ruleOptions(cmd: Command): Command {
@@ -42,8 +44,18 @@ function guard(f: () => number): number {
   }
 }
 
+/** ATT&CK techniques of the tags (T1552.007), else their tactics (credential-access), else '-'. */
+function attackOf(tags: readonly string[]): string {
+  const techniques = tags.filter((t) => /^attack\.t\d/i.test(t)).map((t) => t.slice(7).toUpperCase());
+  if (techniques.length) return techniques.join(', ');
+  const tactics = tags.filter((t) => /^attack\.[a-z]+(-[a-z]+)*$/i.test(t) && !/^attack\.[gs]\d/i.test(t)).map((t) => t.slice(7));
+  return tactics.length ? tactics.join(', ') : '-';
+}
+
 function list(o: RuleOptions & { json?: boolean }): number {
   const set = ruleSetFrom(o, readConfig(o.config), true);
+  // the stateful detectors run beside the rules (scan --no-detectors leaves them out); not Sigma, so no tests here
+  const detectors = new DetectorSet(new DetectorState(), { disable: set.disabledDetectors }).detectors.map((d) => d.ref);
   if (o.json) {
     const rows: Record<string, unknown>[] = set.rules.map((r) => ({
       id: r.id,
@@ -61,15 +73,15 @@ function list(o: RuleOptions & { json?: boolean }): number {
       const ref = set.correlationRefs.get(c)!;
       rows.push({ id: ref.id, sigma_id: c.id, title: ref.title, level: ref.severity, tags: ref.tags, author: ref.author ?? null, origin: ref.origin, correlation: { type: c.type, rules: c.refs.map((x) => x.name), timespan: c.timespan } });
     }
+    for (const d of detectors) rows.push({ id: d.id, title: d.title, level: d.severity, tags: d.tags, author: d.author ?? null, origin: d.origin, detector: true });
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return set.errors.length ? EXIT_USAGE : 0;
   }
   const st = makeStyle(colorWanted(process.stdout));
   for (const r of set.rules) {
     const feedsOnly = set.silent.has(r.id) || set.silent.has(r.sigma.id);
-    const attack = r.ref.tags.filter((t) => /^attack\.t\d/i.test(t)).map((t) => t.slice(7).toUpperCase());
     process.stdout.write(`${st.bold(r.id)}  ${st.severity(r.ref.severity, r.ref.severity)}  ${r.ref.title}\n`);
-    process.stdout.write(`    ${st.dim(`ATT&CK ${attack.join(', ') || '-'} · ${r.tests.length} test(s) · ${r.builtin ? 'built-in' : r.ref.origin}${r.ref.author ? ` · author: ${r.ref.author}` : ''}${feedsOnly ? ' · feeds correlations only' : ''}`)}\n`);
+    process.stdout.write(`    ${st.dim(`ATT&CK ${attackOf(r.ref.tags)} · ${r.tests.length} test(s) · ${r.builtin ? 'built-in' : r.ref.origin}${r.ref.author ? ` · author: ${r.ref.author}` : ''}${feedsOnly ? ' · feeds correlations only' : ''}`)}\n`);
     if (r.filters.length) process.stdout.write(`    ${st.dim(`filters: ${r.filters.map((f) => f.name ?? f.id).join(', ')}`)}\n`);
   }
   for (const c of set.correlations) {
@@ -77,7 +89,11 @@ function list(o: RuleOptions & { json?: boolean }): number {
     process.stdout.write(`${st.bold(ref.id)}  ${st.severity(ref.severity, ref.severity)}  ${ref.title}\n`);
     process.stdout.write(`    ${st.dim(`correlation ${c.type} of ${c.refs.map((x) => x.name).join(', ')} within ${c.timespan} · ${ref.origin === 'builtin' ? 'built-in' : ref.origin}${ref.author ? ` · author: ${ref.author}` : ''}`)}\n`);
   }
-  process.stdout.write(`${set.rules.length} rule(s), ${set.correlations.length} correlation(s)${set.errors.length ? `, ${set.errors.length} error(s)` : ''}\n`);
+  for (const d of detectors) {
+    process.stdout.write(`${st.bold(d.id)}  ${st.severity(d.severity, d.severity)}  ${d.title}\n`);
+    process.stdout.write(`    ${st.dim(`ATT&CK ${attackOf(d.tags)} · stateful detector, built-in (docs/detectors.md; scan --no-detectors leaves it out)`)}\n`);
+  }
+  process.stdout.write(`${set.rules.length} rule(s), ${set.correlations.length} correlation(s), ${detectors.length} detector(s)${set.errors.length ? `, ${set.errors.length} error(s)` : ''}\n`);
   return set.errors.length ? EXIT_USAGE : 0;
 }
 

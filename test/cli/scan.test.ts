@@ -139,6 +139,14 @@ test('rules list and rules test', () => {
   assert.equal(l.code, 0, l.err);
   const rows = JSON.parse(l.out);
   assert.ok(rows.some((r: { id: string; tags: string[] }) => r.id === 'tokenrequest-non-system' && r.tags.includes('attack.t1552.007')));
+  // the stateful detectors are listed beside the rules, and a --disable'd one is not
+  assert.deepEqual(rows.filter((r: { detector?: boolean }) => r.detector).map((r: { id: string }) => r.id), ['minted-token-used', 'token-replay-new-source', 'bound-token-off-node', 'token-secret-read']);
+  const text = run(['rules', 'list', '--disable', 'token-secret-read']);
+  assert.match(text.out, /^minted-token-used {2}high {2}Token minted by a non-system identity was used$/m);
+  assert.doesNotMatch(text.out, /^token-secret-read /m);
+  assert.match(text.out, /, 3 detector\(s\)$/m);
+  // a rule tagged with tactics only shows them (not "ATT&CK -")
+  assert.match(run(['rules', 'list', '--rules', join(ROOT, '..', 'shared', 'sigma', 'kubernetes')]).out, /ATT&CK [a-z-]+(, [a-z-]+)* ·/);
   const t = run(['rules', 'test']);
   assert.equal(t.code, 0, t.out + t.err);
   assert.match(t.out, /^\d+ passed, 0 failed$/m);
@@ -272,4 +280,23 @@ test('scanning again what a saved state already learned from says so (its alerts
   assert.ok(Number(m[1]) >= 20);
   const next = scan(later);
   assert.equal(next.summary.state_overlap, undefined);
+});
+
+test('rules explain takes the rule as its first argument or as --rule, and says what a detector id is', () => {
+  const log = join(ROOT, 'examples', 'logs', 'token-abuse.ndjson');
+  const a = run(['rules', 'explain', 'tokenrequest-non-system', `${log}:5`]);
+  const b = run(['rules', 'explain', '--rule', 'tokenrequest-non-system', `${log}:5`]);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(a.out, b.out);
+  assert.match(a.out, /^rule tokenrequest-non-system:/);
+  for (const [args, msg] of [
+    [['rules', 'explain', `${log}:5`], /which rule\?/],
+    [['rules', 'explain'], /which rule, and which event\?/],
+    [['rules', 'explain', '--rule', 'x', 'tokenrequest-non-system', log], /give the rule once/],
+    [['rules', 'explain', 'minted-token-used', log], /minted-token-used is a stateful detector, not a Sigma rule/],
+  ] as const) {
+    const r = run([...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.err, msg);
+  }
 });
