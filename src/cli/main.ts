@@ -38,6 +38,14 @@ registerRules(program);
 registerTrace(program);
 registerPolicy(program);
 
+// `tokenwatch nosuch --help` would print the general help and exit 0, as if the command existed
+const first = process.argv[2];
+const commands = program.commands.map((c) => c.name());
+if (first !== undefined && !first.startsWith('-') && first !== 'help' && !commands.includes(first)) {
+  process.stderr.write(`tokenwatch: unknown command '${first}' (commands: ${commands.join(', ')}; tokenwatch --help)\n`);
+  process.exit(EXIT_USAGE);
+}
+
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`tokenwatch: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 2;

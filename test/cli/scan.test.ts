@@ -206,7 +206,7 @@ test('a held preliminary stage that cannot be read again is reported, on the ter
 
 test('usage errors exit 2, never 1 (which means alerts were found with --fail-on-alert); help and version exit 0', () => {
   const log = join(ROOT, 'examples', 'logs', 'token-abuse.ndjson');
-  for (const args of [['scan', '--state', 'none', '--fail-on-alert', '--no-such-flag', log], ['scan', '--format', 'xml', log], ['no-such-command'], ['scan'], ['rules', 'explain']]) {
+  for (const args of [['scan', '--state', 'none', '--fail-on-alert', '--no-such-flag', log], ['scan', '--format', 'xml', log], ['no-such-command'], ['no-such-command', '--help'], ['scan'], ['rules', 'explain']]) {
     const r = run(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.ok(r.err.length > 0, 'the error is said');
