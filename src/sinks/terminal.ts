@@ -1,6 +1,26 @@
 /** Readable alerts for a person at a terminal: what happened first, then the facts to act on. */
 import type { Alert } from '../alerts/alert.js';
+import { formatDuration } from '../alerts/context.js';
+import { expirationSeconds, issuedCredentialId } from '../event/derived.js';
 import type { Style } from './style.js';
+
+/** The distinct tokens a grouped TokenRequest alert's events issued, with their lifetimes ('JTI=… (365 d)'). */
+function tokensOf(a: Alert): string[] {
+  const seen = new Map<string, string>();
+  for (const e of a.events) {
+    const id = issuedCredentialId(e.event);
+    const exp = expirationSeconds(e.event);
+    const code = e.event.responseStatus?.code;
+    const life = exp !== undefined ? formatDuration(exp) : undefined;
+    // a refused or failed request issued nothing: what it asked for
+    const text =
+      typeof code === 'number' && (code < 200 || code >= 300)
+        ? `none (${code}${life ? `, asked ${life}` : ''})`
+        : `${id ?? 'no credential id logged'}${life ? ` (${life})` : ''}`;
+    if (!seen.has(text)) seen.set(text, text);
+  }
+  return [...seen.values()];
+}
 
 function placeOf(a: Alert['events'][number]['source']): string {
   return `${a.file}:${a.line}${a.index !== undefined ? ` #${a.index}` : ''} (${a.format}${a.cluster ? `, cluster ${a.cluster}` : ''})`;
@@ -24,9 +44,14 @@ export function renderAlert(a: Alert, st: Style): string {
   const when = a.count > 1 ? `${a.first_seen} … ${a.last_seen} (${a.count} times)` : a.first_seen;
   row('when', when ?? 'time unknown');
   row('cluster', c.cluster);
-  if (c.issued_credential_id) row('token', `issued ${c.issued_credential_id}`);
+  // repeats grouped into one alert may be different tokens: each is named, with its lifetime
+  const tokens = a.count > 1 && c.subresource === 'token' ? tokensOf(a) : [];
+  if (tokens.length > 1) row('tokens', `${tokens.join(', ')}${a.count > a.events.length ? st.dim(` (of the ${a.events.length} events kept)`) : ''}`);
+  else {
+    if (c.issued_credential_id) row('token', `issued ${c.issued_credential_id}`);
+    if (c.expiration_seconds !== undefined) row('lifetime', `${formatDuration(c.expiration_seconds)}${c.long_lived ? st.red(' long-lived') : ''}`);
+  }
   if (c.credential_id) row('token', `used ${c.credential_id}`);
-  if (c.expiration_seconds !== undefined) row('lifetime', `${c.expiration_seconds} s${c.long_lived ? st.red(' long-lived') : ''}`);
   for (const n of a.notes) row('note', st.yellow(n));
   if (a.rule.author && a.rule.origin !== 'builtin') row('author', a.rule.author);
   row('at', placeOf(a.events[0]!.source) + (a.count > 1 ? st.dim(` and ${a.count - 1} more`) : ''));
