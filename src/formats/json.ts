@@ -9,6 +9,8 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/Unexpected end of JSON input/.test(msg) && /^\s*$/.test(text)) return { ok: false, reason: 'empty record' };
+    // NUL and other control bytes outside strings: no text log at all (a binary file, a compressed one read as text)
+    if (/[\x00-\x08\x0e-\x1a]/.test(text.slice(0, 256))) return { ok: false, reason: 'binary data, not a JSON record (is this a log? a compressed file must be gzip)' };
     // V8 quotes the offending text in some messages; keep only the position.
     const pos = /position (\d+)/.exec(msg);
     // A parse that fails at the very end of the text: the record was cut short.
