@@ -75,6 +75,9 @@ export class MintedTokenUsed implements Detector {
     }
     if (!v.isSa) return;
     const st = host.state;
+    // with no mint remembered, and no use kept for a mint to come, no request of a service account concerns us
+    const noMint = st.mints.size === 0 && st.recentMints.size === 0;
+    if (noMint && !this.early.on) return;
     const ev = v.ev;
     const t = v.t;
     const cluster = v.cluster;
@@ -87,8 +90,7 @@ export class MintedTokenUsed implements Detector {
       } else this.early.add(cluster, cred, v.rec, t);
       return;
     }
-    // with no mint remembered, no other request of a service account can be linked to one
-    if (st.mints.size === 0 && st.recentMints.size === 0) return;
+    if (noMint) return;
     if (cred) return; // a client certificate or another kind of credential
     // no credential id on this request: link by time and new source
     const user = v.user!;
@@ -201,10 +203,15 @@ class EarlyUses {
   private old = new Map<string | undefined, Map<string, Early>>();
   private youngSize = 0;
 
-  constructor(private readonly cap: number) {}
+  /** keeping anything at all */
+  readonly on: boolean;
+
+  constructor(private readonly cap: number) {
+    this.on = cap > 0;
+  }
 
   add(cluster: string | undefined, id: string, rec: EventRecord, t: number): void {
-    if (this.cap <= 0) return;
+    if (!this.on) return;
     let m = this.young.get(cluster);
     let e = m?.get(id);
     if (e === undefined) {
