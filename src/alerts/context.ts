@@ -16,7 +16,8 @@ export function buildContext(ev: AuditEvent, source: Source, longLivedSeconds: n
   set(c, 'resource', o.resource);
   set(c, 'subresource', o.subresource);
   set(c, 'namespace', o.namespace);
-  set(c, 'name', o.name);
+  // a create's objectRef may leave the name out: the object in the request body has it
+  set(c, 'name', o.name ?? (ev.verb === 'create' && !o.subresource ? bodyName(ev.requestObject) : undefined));
   set(c, 'request_uri', ev.requestURI);
   if (typeof ev.responseStatus?.code === 'number') c.response_code = ev.responseStatus.code;
   set(c, 'decision', ev.annotations?.['authorization.k8s.io/decision']);
@@ -30,6 +31,12 @@ export function buildContext(ev: AuditEvent, source: Source, longLivedSeconds: n
     c.long_lived = exp > longLivedSeconds;
   }
   return c;
+}
+
+function bodyName(obj: unknown): string | undefined {
+  const md = obj !== null && typeof obj === 'object' ? (obj as { metadata?: unknown }).metadata : undefined;
+  const name = md !== null && typeof md === 'object' ? (md as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 function set<K extends keyof AlertContext>(c: AlertContext, k: K, v: AlertContext[K] | undefined | null): void {

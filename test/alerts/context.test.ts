@@ -31,3 +31,16 @@ test('durations: whole units as they are, anything else with its exact seconds',
   assert.equal(formatDuration(630), '10 min 30 s');
   assert.equal(formatDuration(59), '59 s');
 });
+
+test('a create whose objectRef leaves the name out is named from the object in its body', () => {
+  const ev: AuditEvent = {
+    verb: 'create', user: { username: 'dev@example.com' }, objectRef: { resource: 'secrets', namespace: 'prod' },
+    requestObject: { kind: 'Secret', metadata: { name: 'admin-token', annotations: { 'kubernetes.io/service-account.name': 'admin' } }, type: 'kubernetes.io/service-account-token' },
+  };
+  const c = buildContext(ev, { file: 'f', line: 1, format: 'raw' }, 86400);
+  assert.equal(c.name, 'admin-token');
+  assert.match(summarize(c), /create secrets prod\/admin-token/);
+  // objectRef's own name wins; a list has none
+  assert.equal(buildContext({ ...ev, objectRef: { resource: 'secrets', namespace: 'prod', name: 'x' } }, { file: 'f', line: 1, format: 'raw' }, 86400).name, 'x');
+  assert.equal(buildContext({ ...ev, verb: 'list' }, { file: 'f', line: 1, format: 'raw' }, 86400).name, undefined);
+});
