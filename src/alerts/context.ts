@@ -47,7 +47,7 @@ export function formatDuration(seconds: number): string {
   if (seconds % 86400 === 0 && seconds >= 86400) return `${seconds / 86400} d`;
   if (seconds % 3600 === 0 && seconds >= 3600) return `${seconds / 3600} h`;
   // a rounded figure next to a bound must not hide which side of it the value is (86401 s is not "24.0 h")
-  if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} h (${seconds} s)`;
+  if (seconds >= 3600) return `${seconds} s ≈ ${(seconds / 3600).toFixed(1)} h`;
   if (seconds % 60 === 0 && seconds >= 60) return `${seconds / 60} min`;
   if (seconds >= 60) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
   return `${seconds} s`;

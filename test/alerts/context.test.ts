@@ -25,8 +25,8 @@ test('durations: whole units as they are, anything else with its exact seconds',
   assert.equal(formatDuration(86400), '1 d');
   assert.equal(formatDuration(31536000), '365 d');
   assert.equal(formatDuration(7200), '2 h');
-  assert.equal(formatDuration(86401), '24.0 h (86401 s)');
-  assert.equal(formatDuration(5400), '1.5 h (5400 s)');
+  assert.equal(formatDuration(86401), '86401 s ≈ 24.0 h');
+  assert.equal(formatDuration(5400), '5400 s ≈ 1.5 h');
   assert.equal(formatDuration(600), '10 min');
   assert.equal(formatDuration(630), '10 min 30 s');
   assert.equal(formatDuration(59), '59 s');
