@@ -11,10 +11,11 @@
  * test: CI only checks that this runs on a small input.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readCachegrind, type InstructionCount } from './cachegrind.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(ROOT, 'bin', 'tokenwatch.js');
@@ -46,7 +47,8 @@ garbage-collection schedule fixed and WebAssembly optimised from the start, so t
 hundredths of a percent, with and without the report, a one-line scan's count subtracted for the start-up; and
 on lines L/3+1 to L alone (the first L/3 lines' count subtracted), past most of the report's sample, which is
 front-loaded (half a minute to a minute per 100,000 lines here; needs valgrind). An L beyond the log's length counts the
-whole log.
+whole log. Each count is also given without V8's optimizing compilers (in brackets): single-threaded, V8 compiles
+on the main thread, where a normal run compiles on background threads while the scan goes on.
 --reference adds the unoptimised path (--no-prefilter), slow.\n`);
   process.exit(0);
 }
@@ -219,21 +221,31 @@ function firstLines(file: string, n: number, to: string): void {
  * --no-wasm-lazy-compilation`) gives the usual code: 276 ns.
  */
 const COUNT_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--predictable-gc-schedule', '--no-liftoff', '--no-wasm-lazy-compilation'];
-function instructions(args: string[], file: string): Promise<number> {
+let countFiles = 0;
+function instructions(args: string[], file: string): Promise<InstructionCount> {
+  const out = join(a.out!, `cachegrind-${process.pid}-${++countFiles}.out`);
   return new Promise((done, fail) => {
-    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null', process.execPath, ...COUNT_FLAGS, CLI, 'scan', ...args, '--workers', '1', '--quiet', '--no-progress', '--format', 'ndjson', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', `--cachegrind-out-file=${out}`, process.execPath, ...COUNT_FLAGS, CLI, 'scan', ...args, '--workers', '1', '--quiet', '--no-progress', '--format', 'ndjson', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', () => {
       const m = /I\s+refs:\s+([\d,]+)/.exec(err);
-      if (m) done(Number(m[1]!.replace(/,/g, '')));
-      else fail(new Error(`valgrind gave no count: ${err.slice(-300)}`));
+      if (!m || !existsSync(out)) return fail(new Error(`valgrind gave no count: ${err.slice(-300)}`));
+      try {
+        const c = readCachegrind(readFileSync(out, 'utf8'));
+        if (c.total !== Number(m[1]!.replace(/,/g, ''))) throw new Error(`cachegrind file and valgrind disagree: ${c.total} against ${m[1]}`);
+        done(c);
+      } catch (e) {
+        fail(e as Error);
+      } finally {
+        rmSync(out, { force: true });
+      }
     });
   });
 }
 
 const countLines = Number(a['count-instructions']);
-const instructionCost: Record<string, { percent: number; lines: number; with_instructions: number; without_instructions: number; later?: { from_line: number; to_line: number; percent: number } }> = {};
+const instructionCost: Record<string, { percent: number; percent_without_compiler: number; lines: number; with_instructions: number; without_instructions: number; with_compiler: number; without_compiler: number; later?: { from_line: number; to_line: number; percent: number; percent_without_compiler: number } }> = {};
 // the report's sample is front-loaded (each class's first events are decoded whole): the lines after the first
 // third show what it costs on a long log
 const third = Math.floor(countLines / 3);
@@ -250,10 +262,20 @@ if (countLines > 0) {
       // two at a time: the counts do not depend on what else runs
       const [on, off] = await Promise.all([instructions(m.args, part), instructions([...m.args, '--no-coverage'], part)]);
       const [on1, off1] = await Promise.all([instructions(m.args, one), instructions([...m.args, '--no-coverage'], one)]);
-      instructionCost[m.key] = { percent: pct(on - on1, off - off1), lines: countLines, with_instructions: on - on1, without_instructions: off - off1 };
+      // (the compilers' share: what V8 spends optimising code, on background threads in a normal run)
+      const bare = (x: InstructionCount) => x.total - x.compiler;
+      instructionCost[m.key] = {
+        percent: pct(on.total - on1.total, off.total - off1.total),
+        percent_without_compiler: pct(bare(on) - bare(on1), bare(off) - bare(off1)),
+        lines: countLines,
+        with_instructions: on.total - on1.total,
+        without_instructions: off.total - off1.total,
+        with_compiler: on.compiler - on1.compiler,
+        without_compiler: off.compiler - off1.compiler,
+      };
       if (third > 1) {
         const [onT, offT] = await Promise.all([instructions(m.args, partThird), instructions([...m.args, '--no-coverage'], partThird)]);
-        instructionCost[m.key]!.later = { from_line: third + 1, to_line: countLines, percent: pct(on - onT, off - offT) };
+        instructionCost[m.key]!.later = { from_line: third + 1, to_line: countLines, percent: pct(on.total - onT.total, off.total - offT.total), percent_without_compiler: pct(bare(on) - bare(onT), bare(off) - bare(offT)) };
       }
     }
   }
@@ -314,15 +336,15 @@ process.stdout.write(
 );
 if (Object.keys(instructionCost).length > 0) {
   process.stdout.write(
-    `coverage report, extra instructions on one thread (valgrind, first ${countLines.toLocaleString('en-US')} lines, start-up subtracted): ${Object.entries(instructionCost)
-      .map(([k, v]) => `${k} ${signed(v.percent)}`)
+    `coverage report, extra instructions on one thread (valgrind, first ${countLines.toLocaleString('en-US')} lines, start-up subtracted; in brackets without V8's optimizing compiler, which a normal run keeps on background threads): ${Object.entries(instructionCost)
+      .map(([k, v]) => `${k} ${signed(v.percent)} [${signed(v.percent_without_compiler)}]`)
       .join(', ')}\n`,
   );
   const later = Object.entries(instructionCost).filter(([, v]) => v.later);
   if (later.length > 0) {
     const l = later[0]![1].later!;
     process.stdout.write(
-      `  on lines ${l.from_line.toLocaleString('en-US')} to ${l.to_line.toLocaleString('en-US')} alone (past most of the report's sample): ${later.map(([k, v]) => `${k} ${signed(v.later!.percent)}`).join(', ')}\n`,
+      `  on lines ${l.from_line.toLocaleString('en-US')} to ${l.to_line.toLocaleString('en-US')} alone (past most of the report's sample): ${later.map(([k, v]) => `${k} ${signed(v.later!.percent)} [${signed(v.later!.percent_without_compiler)}]`).join(', ')}\n`,
     );
   }
 }
