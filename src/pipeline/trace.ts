@@ -106,13 +106,13 @@ export class Tracer {
       if (ann === this.name && o.namespace === this.ns) {
         this.span(t);
         this.push(this.res.secrets, { time: isoTime(t), user: ev.user?.username, verb: ev.verb, name: `${o.namespace}/${o.name ?? ''}`, place });
-        return;
+        // made by the account itself, it is also one of its requests (below)
+        if (ev.user?.username !== this.sa) return;
       }
-    }
-    if (this.sa && o?.resource === 'serviceaccounts' && !o.subresource && o.namespace === this.ns && o.name === this.name && ev.verb !== 'get' && ev.verb !== 'list' && ev.verb !== 'watch') {
+    } else if (this.sa && o?.resource === 'serviceaccounts' && !o.subresource && o.namespace === this.ns && o.name === this.name && ev.verb !== 'get' && ev.verb !== 'list' && ev.verb !== 'watch') {
       this.span(t);
       this.push(this.res.account_changes, { time: isoTime(t), user: ev.user?.username, verb: ev.verb, place });
-      return;
+      if (ev.user?.username !== this.sa) return;
     }
     const cred = credentialId(ev);
     if ((this.sa && ev.user?.username === this.sa && (!this.cred || cred === this.cred)) || (!this.sa && this.cred && cred === this.cred)) this.use(rec, t, place, cred);

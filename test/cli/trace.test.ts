@@ -21,6 +21,9 @@ test('trace --account: mints, token Secrets and requests grouped by source', () 
   assert.equal(t.uses[0].client_ip, '203.0.113.42');
   assert.equal(t.uses[0].user_agent, 'python-requests');
   assert.deepEqual(t.uses[0].credential_ids, ['JTI=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d']);
+  // the token Secret the account created with its minted token is one of its requests too, as --credential-id counts it
+  assert.equal(t.uses_total, 2);
+  assert.deepEqual(t.uses[0].actions, { 'list secrets': 1, 'create secrets': 1 });
 });
 
 test('trace --credential-id follows one token: its mint and its uses only', () => {
