@@ -183,7 +183,7 @@ function keepable(rec: EventRecord): EventRecord {
   return { event: slim, source: rec.source, len, t: (rec as EventRecord & { t?: number }).t } as EventRecord;
 }
 
-/** Uses of one credential id read before its mint: the first few (what the alert shows), and the last one's time. */
+/** Uses of one credential id read before its mint: the first (what the alert shows), how many, and the last one's time. */
 interface Early {
   recs: EventRecord[];
   last: number;
@@ -196,7 +196,7 @@ const EARLY_RECS = 1;
  * Uses of credential ids no remembered mint issued, by cluster and id, in
  * two generations: when the young one holds half the capacity, the old one
  * is dropped and the young one ages. The newest ids are kept, the memory is
- * bounded (a few records per id), and nothing is done per entry to forget.
+ * bounded (one slim record per id), and nothing is done per entry to forget.
  */
 class EarlyUses {
   private young = new Map<string | undefined, Map<string, Early>>();
