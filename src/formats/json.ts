@@ -81,9 +81,10 @@ const LIST_KEYS = new Set(['items', 'records', 'Records', 'logEvents', 'entries'
  * the first top-level list member's of an envelope object (LIST_KEYS; `head`
  * is the object up to and including that list's `[`). One pass that tracks
  * strings and nesting, as splitJsonValues; it does not validate, so one bad
- * element costs only itself. Undefined when the text is neither.
+ * element costs only itself. `close`: where the list's `]` is (-1: it never
+ * closed). Undefined when the text is neither.
  */
-export function listElements(text: string): { field: string; head: string; slices: { start: number; end: number }[] } | undefined {
+export function listElements(text: string): { field: string; head: string; slices: { start: number; end: number }[]; close: number } | undefined {
   const n = text.length;
   let i = 0;
   while (i < n && isWhite(text.charCodeAt(i))) i++;
@@ -142,7 +143,7 @@ export function listElements(text: string): { field: string; head: string; slice
       if (c === 0x2c || c === 0x5d) {
         if (start >= 0) slices.push({ start, end: i });
         start = -1;
-        if (c === 0x5d) return { field, head, slices };
+        if (c === 0x5d) return { field, head, slices, close: i };
         continue;
       }
       if (start < 0 && !isWhite(c)) start = i;
@@ -154,7 +155,7 @@ export function listElements(text: string): { field: string; head: string; slice
   }
   // the list never closed: what was begun is kept (its parse says "truncated")
   if (start >= 0) slices.push({ start, end: Math.min(i, n) });
-  return { field, head, slices };
+  return { field, head, slices, close: -1 };
 }
 
 function isWhite(c: number): boolean {

@@ -110,6 +110,15 @@ function decodeElements(text: string, list: NonNullable<ReturnType<typeof listEl
     if (!wrapped.ok) return reject(out, c, `the object around "${list.field}" is not valid JSON: ${wrapped.reason}`);
     decodeValue(wrapped.value, { ...ctx, place: c.place }, out, opts);
   });
+  // what follows the list must be valid too: the elements were read, and the rest is said once
+  if (list.close < 0) return;
+  const rest = text.slice(list.close);
+  if (list.field === '') {
+    if (rest.slice(1).trim() !== '') out.reject({ place: ctx.place, reason: 'unexpected data after the JSON array (its elements were read)' });
+    return;
+  }
+  const after = parseJson(`${list.head}${rest}`);
+  if (!after.ok) out.reject({ place: ctx.place, reason: `the object around "${list.field}" is not valid JSON after the list (its elements were read): ${after.reason}` });
 }
 
 function decodeTimestamped(text: string, ts: NonNullable<ReturnType<typeof timestampPrefix>>, ctx: DecodeContext, out: DecodeSink, opts: PickOptions): void {

@@ -77,3 +77,14 @@ test('an envelope broken outside its list is one rejection, not one per element'
   assert.equal(c.events.length, 0);
   assert.deepEqual(c.rejects.map((r) => r.place.index), [undefined]);
 });
+
+test("whatever is broken after the list is said once; the list's events are kept", () => {
+  const items = [event('t0'), event('t1')].map((e) => JSON.stringify(e)).join(',');
+  const arr = decode(`[${items}] trailing words`);
+  assert.deepEqual(arr.events.map((e) => e.event.auditID), ['t0', 't1']);
+  assert.deepEqual(arr.rejects.map((r) => [r.place.index, r.reason]), [[undefined, 'unexpected data after the JSON array (its elements were read)']]);
+  const env = decode(`{"kind":"EventList","items":[${items}],"metadata":{"continue":bad}}`);
+  assert.deepEqual(env.events.map((e) => e.event.auditID), ['t0', 't1']);
+  assert.equal(env.rejects.length, 1);
+  assert.match(env.rejects[0]!.reason, /^the object around "items" is not valid JSON after the list \(its elements were read\): invalid JSON/);
+});
