@@ -261,10 +261,11 @@ export function summaryJson(s: ScanSummary): Record<string, unknown> {
 function checkWritable(file: string, option: string): void {
   const dir = dirname(resolve(file));
   if (!existsSync(dir)) throw new UsageError(`${option} ${file}: the folder ${dir} does not exist`);
+  const exists = existsSync(file);
   try {
-    accessSync(existsSync(file) ? file : dir, constants.W_OK);
+    accessSync(exists ? file : dir, constants.W_OK);
   } catch {
-    throw new UsageError(`${option} ${file}: ${existsSync(file) ? 'the file' : `the folder ${dir}`} is not writable`);
+    throw new UsageError(`${option} ${file}: ${exists ? 'the file' : `the folder ${dir}`} is not writable`);
   }
 }
 

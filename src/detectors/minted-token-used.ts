@@ -134,7 +134,8 @@ export class MintedTokenUsed implements Detector {
       const early = this.early.take(cluster, jti);
       if (early) {
         for (const use of early.recs) this.emit(host, use, mint, 'credential id', early.n);
-        mint.lastSeen = Math.max(mint.lastSeen, early.last);
+        // used then, as a use read after the mint would have marked it
+        st.mints.touchIn(cluster, jti, mint, early.last);
       }
     }
     const list = st.recentMints.getIn(cluster, target)?.list.filter((m) => t - m.t <= this.windowMs) ?? [];

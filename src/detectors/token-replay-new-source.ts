@@ -126,8 +126,12 @@ export class TokenReplayNewSource implements Detector {
       // no pod object seen: the first address the pod's token is used from is the pod's
       v.setBoundPod(st, { ...(pod ?? {}), ip, ipFrom: 'first-use', lastSeen: t });
       st.podByIp.setIn(cluster, ip, { value: keyOf(cluster, podRef), lastSeen: t });
-      // and its network is a pod network (a private one only: a token first used from the internet teaches nothing)
-      if (isPrivate(ip) && !st.networks.hasIn(cluster, networkOf(ip))) st.networks.setIn(cluster, networkOf(ip), { value: 'pod', lastSeen: t });
+      // and its network is a pod network (a private one only: a token first used from the internet teaches nothing;
+      // one known already, a node's, keeps what it is)
+      if (isPrivate(ip)) {
+        const net = networkOf(ip);
+        if (!st.networks.hasIn(cluster, net)) st.networks.setIn(cluster, net, { value: 'pod', lastSeen: t });
+      }
       return;
     }
     if (pod.ip === ip) return;

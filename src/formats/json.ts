@@ -43,7 +43,7 @@ export function splitJsonValues(text: string, maxValues = MAX_VALUES_PER_TEXT): 
   while (i < n) {
     let c = text.charCodeAt(i);
     // skip whitespace (space, tab, CR, LF) and a BOM between values
-    if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a || c === 0xfeff) {
+    if (isWhite(c)) {
       i++;
       continue;
     }
@@ -158,6 +158,7 @@ export function listElements(text: string): { field: string; head: string; slice
   return { field, head, slices, close: -1 };
 }
 
+/** JSON whitespace, and a byte-order mark. */
 function isWhite(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a || c === 0xfeff;
 }

@@ -41,14 +41,16 @@ export interface PickOptions {
 export function decodeValue(value: unknown, ctx: DecodeContext, out: DecodeSink, opts: PickOptions = {}): void {
   if (Array.isArray(value)) {
     if (value.length === 0) return out.skip?.({ place: ctx.place, reason: 'empty JSON array' });
-    value.forEach((el, index) => {
-      const c = elementCtx(ctx, '', index);
-      if (Array.isArray(el)) return reject(out, c, 'JSON array inside a JSON array is not an audit event');
-      decodeOne(el, c, out, opts);
-    });
+    value.forEach((el, index) => decodeArrayElement(el, elementCtx(ctx, '', index), out, opts));
     return;
   }
   decodeOne(value, ctx, out, opts);
+}
+
+/** One element of a top-level JSON array, at its context. */
+function decodeArrayElement(el: unknown, c: DecodeContext, out: DecodeSink, opts: PickOptions): void {
+  if (Array.isArray(el)) return reject(out, c, 'JSON array inside a JSON array is not an audit event');
+  decodeOne(el, c, out, opts);
 }
 
 /** The adapter that decodes an object (the forced one, else the first that detects it), as decodeOne picks it. */
@@ -101,10 +103,7 @@ function decodeElements(text: string, list: NonNullable<ReturnType<typeof listEl
     const c = elementCtx(ctx, list.field, k);
     const one = parseJson(text.slice(s.start, s.end));
     if (!one.ok) return reject(out, c, one.reason);
-    if (list.field === '') {
-      if (Array.isArray(one.value)) return reject(out, c, 'JSON array inside a JSON array is not an audit event');
-      return decodeOne(one.value, c, out, opts);
-    }
+    if (list.field === '') return decodeArrayElement(one.value, c, out, opts);
     // an envelope's element is read inside its envelope (the adapter reads the envelope's other members), at its index
     const wrapped = parseJson(`${list.head}${text.slice(s.start, s.end)}]}`);
     if (!wrapped.ok) return reject(out, c, `the object around "${list.field}" is not valid JSON: ${wrapped.reason}`);

@@ -6,7 +6,7 @@ import type { Style } from './style.js';
 
 /** The distinct tokens a grouped TokenRequest alert's events issued, with their lifetimes ('JTI=… (365 d)'). */
 function tokensOf(a: Alert): string[] {
-  const seen = new Map<string, string>();
+  const seen = new Set<string>();
   for (const e of a.events) {
     const id = issuedCredentialId(e.event);
     const exp = expirationSeconds(e.event);
@@ -17,9 +17,9 @@ function tokensOf(a: Alert): string[] {
       typeof code === 'number' && (code < 200 || code >= 300)
         ? `none (${code}${life ? `, asked ${life}` : ''})`
         : `${id ?? 'no credential id logged'}${life ? ` (${life})` : ''}`;
-    if (!seen.has(text)) seen.set(text, text);
+    seen.add(text);
   }
-  return [...seen.values()];
+  return [...seen];
 }
 
 function placeOf(a: Alert['events'][number]['source']): string {
