@@ -88,6 +88,8 @@ export function projectForDetectors(ev: AuditEvent): AuditEvent {
   const p: AuditEvent = {};
   if (ev.auditID !== undefined) p.auditID = ev.auditID;
   if (ev.stage !== undefined) p.stage = ev.stage;
+  // (with the auditID, the request's key for the stage judge)
+  if (ev.requestReceivedTimestamp !== undefined) p.requestReceivedTimestamp = ev.requestReceivedTimestamp;
   if (ev.verb !== undefined) p.verb = ev.verb;
   if (ev.user !== undefined) p.user = ev.user;
   if (ev.impersonatedUser !== undefined) p.impersonatedUser = ev.impersonatedUser;

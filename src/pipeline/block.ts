@@ -115,11 +115,15 @@ export interface BlockResult {
   skippedLines: number;
   counters: DecodeCounters;
   op: Uint8Array;
-  // SKIPPED: auditIDs one after the other (length -1: none; -2: ASCII, in idBytes with idHash), stage code (255: see stageOther), event time
+  // SKIPPED: auditIDs one after the other (length -1: none; -2: ASCII, in idBytes with idHash), their requestReceivedTimestamps
+  // likewise (rrtLen -1: none; an ASCII id's is in idBytes after it, partByteLen long), stage code (255: see stageOther), event time
   ids: string;
   idLen: Int32Array;
+  rrts: string;
+  rrtLen: Int32Array;
   idBytes: Uint8Array;
   idByteLen: Int32Array;
+  partByteLen: Int32Array;
   idHash: Int32Array;
   stage: Uint8Array;
   stageOther: string[];
@@ -150,6 +154,9 @@ export interface BlockResult {
   ft: Float64Array;
   fIdLen: Int32Array;
   fIds: string;
+  /** per FACT: its requestReceivedTimestamp's length in fRrts (-1: none) */
+  fRrtLen: Int32Array;
+  fRrts: string;
   /** per FACT: 1 when it is a line held unread (LAZY): only its auditID and stage, read again if judged */
   fLazy: Uint8Array;
   lazyLines: number;
@@ -293,7 +300,7 @@ export class BlockReader {
         if (cov) cov.observe(rec);
         const ev = rec.event;
         if (!detectors) {
-          out.skipped(ev.auditID, ev.stage, NaN);
+          out.skipped(ev.auditID, ev.stage, NaN, ev.requestReceivedTimestamp);
           return;
         }
         const t = this.time.eventTime(ev.requestReceivedTimestamp, ev.stageTimestamp);
@@ -327,13 +334,13 @@ export class BlockReader {
           if (k === LAZY) {
             // held unread: an OP_FACT of its auditID and stage, marked lazy (read again if it is ever judged)
             out.lazyLines++;
-            out.lazy(c.id, c.stage, { file: name, line, offset }, e - s, c.t);
+            out.lazy(c.id, c.stage, c.rrt, { file: name, line, offset }, e - s, c.t);
             return false;
           }
           if (k === FACT) {
             // a plain request read from its bytes: an OP_FACT of its view
             out.factLines++;
-            out.factValues(c.facts.v, c.id, c.stage, c.factVerb, { file: name, line, offset }, e - s, c.t);
+            out.factValues(c.facts.v, c.id, c.stage, c.factVerb, c.rrt, { file: name, line, offset }, e - s, c.t);
             return false;
           }
           if (k === NODE) {
@@ -343,8 +350,8 @@ export class BlockReader {
             return false;
           }
           out.skippedLines++;
-          if (!detectors && c.idAscii) out.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.idHash, c.stage);
-          else out.skipped(c.id, c.stage, detectors ? c.t : NaN);
+          if (!detectors && c.idAscii) out.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.partStart, c.partEnd, c.idHash, c.stage);
+          else out.skipped(c.id, c.stage, detectors ? c.t : NaN, c.rrt);
           return false;
         },
       },
@@ -376,8 +383,11 @@ class ResultBuilder {
   private readonly op = u8(1024);
   private ids: string[] = [];
   private readonly idLen = i32(1024);
+  private rrts: string[] = [];
+  private readonly rrtLen = i32(1024);
   private readonly idBytes = u8(1 << 16);
   private readonly idByteLen = i32(1024);
+  private readonly partByteLen = i32(1024);
   private readonly idHash = i32(1024);
   private readonly stage = u8(1024);
   private readonly stageOther: string[] = [];
@@ -405,6 +415,8 @@ class ResultBuilder {
   private readonly ft = f64();
   private readonly fIdLen = i32();
   private fIds: string[] = [];
+  private readonly fRrtLen = i32();
+  private fRrts: string[] = [];
   private readonly fLazy = u8();
   lazyLines = 0;
   nodeLines = 0;
@@ -412,12 +424,16 @@ class ResultBuilder {
 
   constructor(private readonly k: number, private readonly start: number, private readonly end: number, private readonly keep: number) {}
 
-  skipped(id: unknown, stage: unknown, t: number): void {
+  skipped(id: unknown, stage: unknown, t: number, rrt: unknown): void {
     this.op.push(OP_SKIPPED);
     if (typeof id === 'string') {
       this.ids.push(id);
       this.idLen.push(id.length);
     } else this.idLen.push(-1);
+    if (typeof rrt === 'string') {
+      this.rrts.push(rrt);
+      this.rrtLen.push(rrt.length);
+    } else this.rrtLen.push(-1);
     const code = typeof stage === 'string' ? STAGE_CODES.indexOf(stage) : -1;
     if (code >= 0) this.stage.push(code);
     else if (typeof stage === 'string') {
@@ -427,12 +443,15 @@ class ResultBuilder {
     this.st.push(t);
   }
 
-  /** A skipped line whose auditID is ASCII: its bytes and hash, never a string (see FifoIdSet). */
-  skippedBytes(b: Uint8Array, start: number, end: number, hash: number, stage: string): void {
+  /** A skipped line whose request key is ASCII: its bytes (auditID, then requestReceivedTimestamp) and hash, never a string (see FifoIdSet). */
+  skippedBytes(b: Uint8Array, start: number, end: number, partStart: number, partEnd: number, hash: number, stage: string): void {
     this.op.push(OP_SKIPPED);
     this.idLen.push(-2);
+    this.rrtLen.push(-1);
     this.idBytes.pushRange(b, start, end);
+    this.idBytes.pushRange(b, partStart, partEnd);
     this.idByteLen.push(end - start);
+    this.partByteLen.push(partEnd - partStart);
     this.idHash.push(hash);
     const code = stage === 'ResponseComplete' ? 2 : stage === 'RequestReceived' ? 0 : STAGE_CODES.indexOf(stage);
     if (code >= 0) this.stage.push(code);
@@ -480,13 +499,13 @@ class ResultBuilder {
   fact(ev: EventRecord['event'], place: Place, lineLen: number, t: number): boolean {
     const v = factOf(ev, this.fv);
     if (v === null) return false;
-    this.factValues(v, typeof ev.auditID === 'string' ? ev.auditID : undefined, ev.stage, ev.verb, place, lineLen, t);
+    this.factValues(v, typeof ev.auditID === 'string' ? ev.auditID : undefined, ev.stage, ev.verb, typeof ev.requestReceivedTimestamp === 'string' ? ev.requestReceivedTimestamp : undefined, place, lineLen, t);
     return true;
   }
   private readonly fv = emptyFact();
 
   /** The same from the view itself (a line read from its tokens). */
-  factValues(v: FactValues, auditID: string | undefined, stage: string | undefined, verb: string | undefined, place: Place, lineLen: number, t: number): void {
+  factValues(v: FactValues, auditID: string | undefined, stage: string | undefined, verb: string | undefined, rrt: string | undefined, place: Place, lineLen: number, t: number): void {
     const f = this.facts;
     f.push(this.str(stage));
     f.push(this.str(verb));
@@ -503,19 +522,19 @@ class ResultBuilder {
     f.push(this.str(v.name));
     f.push(v.annotations ? 1 : -1);
     for (let i = 0; i < v.ann.length; i++) f.push(this.str(v.ann[i]));
-    this.factRest(v.code, place, lineLen, t, auditID, 0);
+    this.factRest(v.code, place, lineLen, t, auditID, rrt, 0);
   }
 
   /** A line held unread (LAZY): an OP_FACT of its auditID and stage alone, marked lazy. */
-  lazy(id: string, stage: string, place: Place, lineLen: number, t: number): void {
+  lazy(id: string, stage: string, rrt: string | undefined, place: Place, lineLen: number, t: number): void {
     const f = this.facts;
     f.push(this.str(stage));
     for (let k = 1; k < FACT_WIDTH; k++) f.push(-1);
-    this.factRest(NaN, place, lineLen, t, id, 1);
+    this.factRest(NaN, place, lineLen, t, id, rrt, 1);
   }
 
   /** What an OP_FACT carries besides its string references. */
-  private factRest(code: number, place: Place, lineLen: number, t: number, id: string | undefined, lazy: number): void {
+  private factRest(code: number, place: Place, lineLen: number, t: number, id: string | undefined, rrt: string | undefined, lazy: number): void {
     this.fCode.push(code);
     this.op.push(OP_FACT);
     this.fLine.push(place.line);
@@ -526,6 +545,10 @@ class ResultBuilder {
       this.fIds.push(id);
       this.fIdLen.push(id.length);
     } else this.fIdLen.push(-1);
+    if (rrt !== undefined) {
+      this.fRrts.push(rrt);
+      this.fRrtLen.push(rrt.length);
+    } else this.fRrtLen.push(-1);
     this.fLazy.push(lazy);
   }
 
@@ -555,8 +578,11 @@ class ResultBuilder {
       op: this.op.done(),
       ids: this.ids.join(''),
       idLen: this.idLen.done(),
+      rrts: this.rrts.join(''),
+      rrtLen: this.rrtLen.done(),
       idBytes: this.idBytes.done(),
       idByteLen: this.idByteLen.done(),
+      partByteLen: this.partByteLen.done(),
       idHash: this.idHash.done(),
       stage: this.stage.done(),
       stageOther: this.stageOther,
@@ -583,6 +609,8 @@ class ResultBuilder {
       ft: this.ft.done(),
       fIdLen: this.fIdLen.done(),
       fIds: this.fIds.join(''),
+      fRrtLen: this.fRrtLen.done(),
+      fRrts: this.fRrts.join(''),
       fLazy: this.fLazy.done(),
       lazyLines: this.lazyLines,
       nodeLines: this.nodeLines,
@@ -593,5 +621,5 @@ class ResultBuilder {
 
 /** The typed arrays of a result, for postMessage's transfer list. */
 export function transferables(r: BlockResult): ArrayBuffer[] {
-  return [r.op, r.idLen, r.idBytes, r.idByteLen, r.idHash, r.stage, r.st, r.tLine, r.tOff, r.tIdx, r.tPlain, r.tRedact, r.tRules, r.oLine, r.oOff, r.oLen, r.ot, r.facts, r.fCode, r.fLine, r.fOff, r.fLen, r.ft, r.fIdLen].map((a) => a.buffer as ArrayBuffer);
+  return [r.op, r.idLen, r.rrtLen, r.idBytes, r.idByteLen, r.partByteLen, r.idHash, r.stage, r.st, r.tLine, r.tOff, r.tIdx, r.tPlain, r.tRedact, r.tRules, r.oLine, r.oOff, r.oLen, r.ot, r.facts, r.fCode, r.fLine, r.fOff, r.fLen, r.ft, r.fIdLen, r.fRrtLen].map((a) => a.buffer as ArrayBuffer);
 }

@@ -22,10 +22,16 @@ import { TimeParser } from './time-parser.js';
 import { FACT, LAZY, LineClassifier, NODE, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 
 export interface ResultSink {
-  /** a line the prefilter skipped: one raw event that matched nothing (t: its event time, NaN unless the detectors are on) */
-  skipped(id: string, stage: string, t: number): void;
-  /** the same without the detectors, for an ASCII auditID given as bytes and their hashBytes (see FifoIdSet) */
-  skippedBytes?(b: Uint8Array, start: number, end: number, hash: number, stage: string): void;
+  /**
+   * a line the prefilter skipped: one raw event that matched nothing (t: its event time, NaN unless the detectors
+   * are on; rrt: its requestReceivedTimestamp, part of the request's key)
+   */
+  skipped(id: string, stage: string, t: number, rrt: string | undefined): void;
+  /**
+   * the same without the detectors, for an ASCII auditID and requestReceivedTimestamp given as bytes
+   * (b[partStart..partEnd), equal when none) and their hashKeyBytes (see FifoIdSet)
+   */
+  skippedBytes?(b: Uint8Array, start: number, end: number, partStart: number, partEnd: number, hash: number, stage: string): void;
   /**
    * a decoded, redacted event and the rules it matched (null: none). `plain`:
    * it was a plain raw event line the detectors need only a projection of
@@ -81,11 +87,21 @@ export function observeSkipped(cov: CoverageCollector, c: LineClassifier, buf: B
   else decodeInto({ text, place: { file, line: 0, offset } }, newCounters(), { event: (rec) => cov.inspect(rec), reject: IGNORE }, decode);
 }
 
+/** A line held unread (LAZY): what the stage judge reads of it, its request's key and stage. */
+export function lazyEvent(c: LineClassifier): EventRecord['event'] {
+  const ev: EventRecord['event'] = { auditID: c.id, stage: c.stage };
+  const rrt = c.rrt;
+  if (rrt !== undefined) ev.requestReceivedTimestamp = rrt;
+  return ev;
+}
+
 /** A NODE line's event: its auditID, stage, verb, user (username and whether it is in system:nodes) and client address. */
 export function nodeEvent(c: LineClassifier): EventRecord['event'] {
   const user: NonNullable<EventRecord['event']['user']> = { username: c.nodeUser };
   if (c.nodeGroups >= 0) user.groups = c.nodeGroups === 1 ? ['system:nodes'] : [];
   const ev: EventRecord['event'] = { auditID: c.id, stage: c.stage, verb: c.nodeVerb, user };
+  const rrt = c.rrt;
+  if (rrt !== undefined) ev.requestReceivedTimestamp = rrt;
   if (c.nodeIp !== undefined) ev.sourceIPs = [c.nodeIp];
   return ev;
 }
@@ -268,14 +284,14 @@ export class Engine {
     if (this.o.coverage) observeSkipped(this.o.coverage, c, buf, s, e, file, offset, this.decode);
     if (k === LAZY) {
       this.lazyLines++;
-      const rec: LazyRecord = { event: { auditID: c.id, stage: c.stage }, source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: c.t, len: e - s, lazy: true };
+      const rec: LazyRecord = { event: lazyEvent(c), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: c.t, len: e - s, lazy: true };
       this.sink.event(rec, null, true, offset, e - s);
       return false;
     }
     if (k === FACT) {
       this.factLines++;
       // the detectors' view of the event; a finding reads the line again
-      const rec: EventRecord & { t: number; len: number } = { event: factEvent(c.facts.v, c.id, c.stage, c.factVerb), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: c.t, len: e - s };
+      const rec: EventRecord & { t: number; len: number } = { event: factEvent(c.facts.v, c.id, c.stage, c.factVerb, c.rrt), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: c.t, len: e - s };
       this.sink.event(rec, null, true, offset, e - s);
       return false;
     }
@@ -287,8 +303,8 @@ export class Engine {
       return false;
     }
     this.skippedLines++;
-    if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.idHash, c.stage);
-    else this.sink.skipped(c.id, c.stage, this.o.detectors ? c.t : NaN);
+    if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.partStart, c.partEnd, c.idHash, c.stage);
+    else this.sink.skipped(c.id, c.stage, this.o.detectors ? c.t : NaN, c.rrt);
     return false;
   }
 

@@ -84,11 +84,12 @@ export function factOf(ev: AuditEvent, v: FactValues): FactValues | null {
   return v;
 }
 
-/** The event the detectors see for these values. */
-export function factEvent(v: FactValues, auditID: string | undefined, stage: string | undefined, verb: string | undefined): AuditEvent {
+/** The event the detectors see for these values (rrt: its requestReceivedTimestamp, part of the request's key for the stage judge). */
+export function factEvent(v: FactValues, auditID: string | undefined, stage: string | undefined, verb: string | undefined, rrt: string | undefined): AuditEvent {
   const ev: AuditEvent = {};
   if (auditID !== undefined) ev.auditID = auditID;
   if (stage !== undefined) ev.stage = stage;
+  if (rrt !== undefined) ev.requestReceivedTimestamp = rrt;
   if (verb !== undefined) ev.verb = verb;
   const x = v.extra;
   if (v.username !== undefined || v.nodes >= 0 || x[0] !== undefined || x[1] !== undefined || x[2] !== undefined) {

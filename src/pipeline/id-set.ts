@@ -1,44 +1,85 @@
 /**
- * A set of auditIDs that forgets its oldest member beyond a capacity: the
- * stage judge's memory of judged requests. Members are kept as bytes in a
- * ring, found through an open-addressing table of their hashes, so that ids
- * coming from the prefilter (ASCII bytes straight from the line) never become
- * JavaScript strings. A string is stored as its bytes when it is ASCII (the
- * same bytes the line has), else as 0xFF and its UTF-16 units, which no ASCII
- * id can equal: the encoding is one-to-one, so the set is exact (a hash only
- * picks where to look; equality compares the bytes).
+ * A set of request keys that forgets its oldest member beyond a capacity: the
+ * stage judge's memory of judged requests. A request's key is its auditID and
+ * its requestReceivedTimestamp (requestKeyPart), because a client chooses its
+ * own auditID (the API server takes the `Audit-ID` request header as it is):
+ * keyed by the auditID alone, a request reusing an earlier one's id would be
+ * judged a duplicate and never seen. Every stage of one request carries the
+ * same requestReceivedTimestamp, to the microsecond.
+ *
+ * A key is stored as the bytes of `auditID + "\u0000" + part`: the auditID's
+ * characters as bytes when the whole text is ASCII (the same bytes a raw line
+ * has), else 0xFF and the text's UTF-16 units, which no ASCII key can equal.
+ * The part holds no control character, so the last zero splits the text in one
+ * way only: the encoding is one-to-one, and the set is exact (a hash only picks
+ * where to look; equality compares the bytes). Members are kept in a ring,
+ * found through an open-addressing table of their hashes, so that keys coming
+ * from the prefilter (ASCII bytes straight from the line) never become
+ * JavaScript strings.
  */
+
+export const FNV_PRIME = 0x01000193;
+const FNV_BASIS = 0x811c9dc5;
 
 /** FNV-1a over bytes[start..end). The workers compute it where the bytes are. */
 export function hashBytes(b: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return hashBytesFrom(FNV_BASIS, b, start, end);
+}
+
+/** FNV-1a continued from the state `h` over bytes[start..end). */
+export function hashBytesFrom(h: number, b: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, FNV_PRIME);
   return h | 0;
 }
 
 /**
- * FNV-1a of an id as FifoIdSet stores it: its characters as bytes when all are
- * ASCII (so it equals hashBytes of the line's bytes), else 0xFF and its UTF-16
- * units.
+ * The key hash of an ASCII auditID in b[start..end) and a requestReceivedTimestamp part in
+ * b[partStart..partEnd) (empty when the event has none): hashKey of the same texts.
  */
-export function hashId(id: string): number {
-  let h = 0x811c9dc5;
-  const n = id.length;
-  for (let i = 0; i < n; i++) {
+export function hashKeyBytes(b: Uint8Array, start: number, end: number, partStart: number, partEnd: number): number {
+  return hashBytesFrom(Math.imul(hashBytes(b, start, end), FNV_PRIME), b, partStart, partEnd);
+}
+
+/**
+ * The part of a request's key after its auditID: its requestReceivedTimestamp
+ * when that is a string without control characters, else ''. (The API server
+ * writes an RFC 3339 time; anything else is rare enough to key by the auditID.)
+ */
+export function requestKeyPart(rrt: unknown): string {
+  if (typeof rrt !== 'string') return '';
+  for (let i = 0; i < rrt.length; i++) if (rrt.charCodeAt(i) < 0x20) return '';
+  return rrt;
+}
+
+/**
+ * FNV-1a of a request key (auditID `id`, part `part`: requestKeyPart) as FifoIdSet stores it:
+ * equal to hashKeyBytes of the line's bytes when both are ASCII.
+ */
+export function hashKey(id: string, part: string): number {
+  let h = FNV_BASIS;
+  for (let i = 0; i < id.length; i++) {
     const c = id.charCodeAt(i);
-    if (c >= 0x80) return hashWide(id);
-    h = Math.imul(h ^ c, 0x01000193);
+    if (c >= 0x80) return hashWide(id, part);
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  h = Math.imul(h, FNV_PRIME);
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    if (c >= 0x80) return hashWide(id, part);
+    h = Math.imul(h ^ c, FNV_PRIME);
   }
   return h | 0;
 }
 
-function hashWide(id: string): number {
-  let h = Math.imul(0x811c9dc5 ^ 0xff, 0x01000193);
-  for (let i = 0; i < id.length; i++) {
-    const u = id.charCodeAt(i);
-    h = Math.imul(h ^ (u >> 8), 0x01000193);
-    h = Math.imul(h ^ (u & 0xff), 0x01000193);
-  }
+function hashWide(id: string, part: string): number {
+  let h = Math.imul(FNV_BASIS ^ 0xff, FNV_PRIME);
+  const unit = (u: number) => {
+    h = Math.imul(h ^ (u >> 8), FNV_PRIME);
+    h = Math.imul(h ^ (u & 0xff), FNV_PRIME);
+  };
+  for (let i = 0; i < id.length; i++) unit(id.charCodeAt(i));
+  unit(0);
+  for (let i = 0; i < part.length; i++) unit(part.charCodeAt(i));
   return h | 0;
 }
 
@@ -76,78 +117,89 @@ export class FifoIdSet {
     return this.count;
   }
 
-  private encode(id: string): number {
+  /** Writes the key's stored bytes into `scratch`; their count. */
+  private encode(id: string, part: string): number {
     const n = id.length;
-    if (this.scratch.length < 2 * n + 1) this.scratch = new Uint8Array(2 * n + 1);
+    const m = part.length;
+    const total = n + 1 + m;
+    if (this.scratch.length < 2 * total + 1) this.scratch = new Uint8Array(2 * total + 1);
     const b = this.scratch;
     for (let i = 0; i < n; i++) {
       const c = id.charCodeAt(i);
-      if (c >= 0x80) {
-        b[0] = 0xff;
-        for (let k = 0; k < n; k++) {
-          const u = id.charCodeAt(k);
-          b[1 + 2 * k] = u >> 8;
-          b[2 + 2 * k] = u & 0xff;
-        }
-        return 2 * n + 1;
-      }
+      if (c >= 0x80) return this.encodeWide(id, part);
       b[i] = c;
     }
-    return n;
+    b[n] = 0;
+    for (let i = 0; i < m; i++) {
+      const c = part.charCodeAt(i);
+      if (c >= 0x80) return this.encodeWide(id, part);
+      b[n + 1 + i] = c;
+    }
+    return total;
   }
 
-  /** `h`: the id's hashId when the caller has it (it equals hashBytes of the stored form). */
-  has(id: string, h?: number): boolean {
-    const n = this.encode(id);
-    return this.find(this.scratch, 0, n, h ?? hashBytes(this.scratch, 0, n)) >= 0;
+  private encodeWide(id: string, part: string): number {
+    const b = this.scratch;
+    b[0] = 0xff;
+    let w = 1;
+    const unit = (u: number) => {
+      b[w++] = u >> 8;
+      b[w++] = u & 0xff;
+    };
+    for (let k = 0; k < id.length; k++) unit(id.charCodeAt(k));
+    unit(0);
+    for (let k = 0; k < part.length; k++) unit(part.charCodeAt(k));
+    return w;
   }
 
-  /** Adds a member that is not in the set (check with has first); evicts the oldest beyond the capacity. */
-  add(id: string): void {
-    const n = this.encode(id);
-    this.insert(this.scratch, 0, n, hashBytes(this.scratch, 0, n));
+  /** Is the key (auditID `id`, part `part`: requestKeyPart) a member? `h`: its hashKey when the caller has it. */
+  has(id: string, part: string, h?: number): boolean {
+    const n = this.encode(id, part);
+    return this.find(this.scratch, 0, n, h ?? hashBytes(this.scratch, 0, n), -1, -1) >= 0;
   }
 
-  /** Adds `id` unless it is a member (one encoding and lookup for both); false when it was one. */
-  addIfAbsent(id: string, hash?: number): boolean {
-    const n = this.encode(id);
+  /** Adds the key unless it is a member (one encoding and lookup for both); false when it was one. */
+  addIfAbsent(id: string, part: string, hash?: number): boolean {
+    const n = this.encode(id, part);
     const h = hash ?? hashBytes(this.scratch, 0, n);
-    if (this.find(this.scratch, 0, n, h) >= 0) return false;
-    this.insert(this.scratch, 0, n, h);
+    if (this.find(this.scratch, 0, n, h, -1, -1) >= 0) return false;
+    this.insert(this.scratch, 0, n, h, -1, -1);
     return true;
   }
 
-  hasBytes(b: Uint8Array, start: number, end: number, h: number): boolean {
-    return this.find(b, start, end - start, h) >= 0;
+  /** `has` for an ASCII auditID in b[start..end) and part in b[partStart..partEnd), with their hashKeyBytes. */
+  hasBytes(b: Uint8Array, start: number, end: number, partStart: number, partEnd: number, h: number): boolean {
+    return this.find(b, start, end - start, h, partStart, partEnd) >= 0;
   }
 
-  addBytes(b: Uint8Array, start: number, end: number, h: number): void {
-    this.insert(b, start, end - start, h);
-  }
-
-  /** addIfAbsent for an ASCII id given as bytes and their hashBytes. */
-  addBytesIfAbsent(b: Uint8Array, start: number, end: number, h: number): boolean {
-    if (this.find(b, start, end - start, h) >= 0) return false;
-    this.insert(b, start, end - start, h);
+  /** `addIfAbsent` for an ASCII auditID and part given as bytes, with their hashKeyBytes. */
+  addBytesIfAbsent(b: Uint8Array, start: number, end: number, partStart: number, partEnd: number, h: number): boolean {
+    if (this.find(b, start, end - start, h, partStart, partEnd) >= 0) return false;
+    this.insert(b, start, end - start, h, partStart, partEnd);
     return true;
   }
 
-  /** Table cell of the member equal to b[start..start+n), or -1. */
-  private find(b: Uint8Array, start: number, n: number, h: number): number {
+  /**
+   * Table cell of the member equal to b[start..start+n), or -1. With `ps` at
+   * or above zero, the member's bytes are those (an ASCII auditID), a zero,
+   * and b[ps..pe) (its key part): one key, never copied to make it one string.
+   */
+  private find(b: Uint8Array, start: number, n: number, h: number, ps: number, pe: number): number {
     const t = this.table;
+    const total = ps < 0 ? n : n + 1 + pe - ps;
     let i = h & this.mask;
     for (;;) {
       const v = t[i]!;
       if (v === 0) return -1;
       if (v > 0) {
         const slot = v - 1;
-        if (this.hash[slot] === h && this.len[slot] === n && this.equal(slot, b, start, n)) return i;
+        if (this.hash[slot] === h && this.len[slot] === total && this.equal(slot, b, start, n, ps, pe)) return i;
       }
       i = (i + 1) & this.mask;
     }
   }
 
-  private equal(slot: number, b: Uint8Array, start: number, n: number): boolean {
+  private equal(slot: number, b: Uint8Array, start: number, n: number, ps: number, pe: number): boolean {
     const a = this.arena;
     let p = this.off[slot]!;
     const size = a.length;
@@ -155,13 +207,21 @@ export class FifoIdSet {
       if (a[p] !== b[start + k]) return false;
       if (++p === size) p = 0;
     }
+    if (ps < 0) return true;
+    if (a[p] !== 0) return false;
+    if (++p === size) p = 0;
+    for (let k = ps; k < pe; k++) {
+      if (a[p] !== b[k]) return false;
+      if (++p === size) p = 0;
+    }
     return true;
   }
 
-  private insert(b: Uint8Array, start: number, n: number, h: number): void {
+  private insert(b: Uint8Array, start: number, n: number, h: number, ps: number, pe: number): void {
     if (this.cap <= 0) return;
+    const total = ps < 0 ? n : n + 1 + pe - ps;
     if (this.count === this.cap) this.evictOldest();
-    this.reserve(n);
+    this.reserve(total);
     const slot = (this.first + this.count) % (this.cap + 1);
     const a = this.arena;
     const size = a.length;
@@ -171,8 +231,16 @@ export class FifoIdSet {
       a[p] = b[start + k]!;
       if (++p === size) p = 0;
     }
+    if (ps >= 0) {
+      a[p] = 0;
+      if (++p === size) p = 0;
+      for (let k = ps; k < pe; k++) {
+        a[p] = b[k]!;
+        if (++p === size) p = 0;
+      }
+    }
     this.arenaTail = p;
-    this.len[slot] = n;
+    this.len[slot] = total;
     this.hash[slot] = h;
     this.count++;
     const t = this.table;

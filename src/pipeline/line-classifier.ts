@@ -10,6 +10,7 @@ import { TimeParser } from './time-parser.js';
 import { jsTape, TAPE_TOKENS, type TapeReader } from './json-tape.js';
 import { COUNTED, HEAD_SLOTS, MISS, NEW_SECOND, SAMPLE, type HeadReader } from './head-reader.js';
 import type { LiteralSearch, SearchLiteral } from './literal-search.js';
+import { FNV_PRIME, hashBytesFrom } from './id-set.js';
 
 /** Kinds of literal, as bits. */
 export const K_RULE = 1;
@@ -315,7 +316,13 @@ export class LineClassifier {
   idStart = 0;
   idEnd = 0;
   idAscii = true;
-  /** its hashBytes (id-set.ts) */
+  /**
+   * the request key's part after the auditID, its requestReceivedTimestamp:
+   * idBuf[partStart..partEnd) (equal when the line has none; ASCII when idAscii)
+   */
+  partStart = 0;
+  partEnd = 0;
+  /** the key's hashKeyBytes (id-set.ts) */
   idHash = 0;
   stage = '';
   /** (with the detectors) its event time, from requestReceivedTimestamp, else stageTimestamp (eventTime) */
@@ -383,6 +390,11 @@ export class LineClassifier {
   headSample = false;
   /** the line's class slot in the head reader (-1: read in JavaScript) */
   private headSlot = -1;
+
+  /** The requestReceivedTimestamp of the request key (undefined: none, or empty). */
+  get rrt(): string | undefined {
+    return this.partEnd > this.partStart ? this.idBuf.toString('latin1', this.partStart, this.partEnd) : undefined;
+  }
 
   /** The auditID as a string (read like the parser would). */
   get id(): string {
@@ -613,11 +625,24 @@ export class LineClassifier {
     const unclear = det ? PARSE_PLAIN : PARSE_ALL;
     // redaction would change something: parse, so that it is done and counted as before
     if (this.redact) return PARSE_PLAIN;
+    // the request's key: its auditID (plainPrefix) and its requestReceivedTimestamp, a plain ASCII string or none
+    if (rrts > 1) return unclear;
+    let rq = 0;
+    if (rrts === 1) {
+      rq = this.timestampEnd(buf, rrtAt, e, 26);
+      if (rq < 0) return unclear;
+      for (let i = rrtAt + 28; i < rq; i++) if (buf[i]! >= 0x80) return unclear;
+      this.partStart = rrtAt + 28;
+      this.partEnd = rq;
+    } else {
+      this.partStart = s;
+      this.partEnd = s;
+    }
+    this.idHash = hashBytesFrom(Math.imul(this.idHash, FNV_PRIME), buf, this.partStart, this.partEnd);
     if (this.plan.detectors) {
-      if (rrts > 1 || stss > 1) return unclear;
-      const rq = rrts === 1 ? this.timestampEnd(buf, rrtAt, e, 26) : 0;
+      if (stss > 1) return unclear;
       const sq = stss === 1 ? this.timestampEnd(buf, stsAt, e, 16) : 0;
-      if (rq < 0 || sq < 0) return unclear;
+      if (sq < 0) return unclear;
       this.t = this.times.eventTimeBytes(buf, rrts === 1 ? rrtAt + 28 : -1, rq, stss === 1 ? stsAt + 18 : -1, sq);
     }
     // anything the head reader does not understand is parsed instead: the report then sees the event itself

@@ -283,7 +283,8 @@ export function planPrefilter(rules: readonly RuleSpec[], o: PlanOptions): { pla
     for (const d of DETECTOR_LITERALS) add(d, false, K_DET | (d === NODE_LITERAL ? K_NODE : K_DETX));
     for (const d of DETECTOR_BODY_LITERALS) add(d, false, K_DETBODY);
   }
-  if (o.detectors) add('"requestReceivedTimestamp"', false, K_RRT);
+  // part of a skipped line's request key for the stage judge (and the detectors' event time)
+  add('"requestReceivedTimestamp"', false, K_RRT);
   if (o.detectors || o.coverage) add('"stageTimestamp"', false, K_STS);
   // where a skipped line's objectRef starts, for the coverage report (LineClassifier.head)
   if (o.coverage) {

@@ -274,12 +274,13 @@ async function readInputs(x: InputContext): Promise<void> {
   const src = sourceOf({ file: '', line: 0 }, 'raw', cluster);
   const sink: ResultSink = {
     skipped: x.detectors
-      ? (id, stage, t) => {
+      ? (id, stage, t, rrt) => {
           const rec: ReplayedRecord = { event: { auditID: id, stage }, source: src, t };
+          if (rrt !== undefined) rec.event.requestReceivedTimestamp = rrt;
           judge.offer(rec, NO, t);
         }
-      : (id, stage) => judge.offerNone(id, stage),
-    skippedBytes: (b, start, end, hash, stage) => judge.offerNoneBytes(b, start, end, hash, stage),
+      : (id, stage, _t, rrt) => judge.offerNone(id, stage, rrt),
+    skippedBytes: (b, start, end, partStart, partEnd, hash, stage) => judge.offerNoneBytes(b, start, end, partStart, partEnd, hash, stage),
     // (a held record carries its event time: its event has no timestamps yet)
     event: x.detectors ? (rec, matches) => judge.offer(rec, matches ?? NO, (rec as Partial<ReplayedRecord>).t) : (rec, matches) => judge.offer(rec, matches),
     reject: onReject,

@@ -1,6 +1,7 @@
 /**
  * One API request is judged once. An audit event is written per stage with the
- * same auditID; the final stage (ResponseComplete or Panic) knows the outcome,
+ * same auditID and requestReceivedTimestamp: that pair is the request's key
+ * (id-set.ts says why the auditID alone is not). The final stage (ResponseComplete or Panic) knows the outcome,
  * so it is the one judged. A matching RequestReceived/ResponseStarted is held
  * until its request's final stage arrives, and judged itself only if none does
  * (policies may omit stages, files may be cut). Memory is bounded: held matches
@@ -9,7 +10,7 @@
 import { eventTime } from '../event/time.js';
 import { isFinalStage, type EventRecord } from '../event/types.js';
 import { HeldIndex } from './held-index.js';
-import { FifoIdSet, hashId } from './id-set.js';
+import { FifoIdSet, hashKey, requestKeyPart } from './id-set.js';
 
 function latin1(b: Uint8Array, start: number, end: number): string {
   let s = '';
@@ -29,7 +30,9 @@ export interface StageJudgeOptions<M> {
 
 interface Held<M> {
   id: string;
-  /** hashId(id) */
+  /** the key's part after the auditID (requestKeyPart) */
+  part: string;
+  /** hashKey(id, part) */
   hash: number;
   rec: EventRecord;
   matches: M;
@@ -49,7 +52,7 @@ export class StageJudge<M> {
   private head: Held<M> | null = null;
   private tail: Held<M> | null = null;
   /**
-   * Remembered final auditIDs, the oldest forgotten beyond the cap. (A Set would
+   * Remembered final requests' keys, the oldest forgotten beyond the cap. (A Set would
    * do, but asking it for its oldest entry after many deletions walks over their
    * holes: quadratic on a long log.)
    */
@@ -80,56 +83,59 @@ export class StageJudge<M> {
       return;
     }
     const stage = rec.event.stage;
-    if (matches === null) return this.offerNone(id, stage);
-    const hash = hashId(id);
+    const part = requestKeyPart(rec.event.requestReceivedTimestamp);
+    if (matches === null) return this.offerNone(id, stage, part);
+    const hash = hashKey(id, part);
     if (stage === undefined || isFinalStage(stage)) {
-      if (!this.finals.addIfAbsent(id, hash)) {
+      if (!this.finals.addIfAbsent(id, part, hash)) {
         this.duplicates++;
         return;
       }
-      this.unhold(id, hash);
+      this.unhold(id, part, hash);
       this.opts.judge(rec, matches);
       return;
     }
-    if (this.finals.has(id, hash)) {
+    if (this.finals.has(id, part, hash)) {
       this.duplicates++;
       return;
     }
     const time = t ?? eventTime(rec.event);
-    this.unhold(id, hash);
-    const h: Held<M> = { id, hash, rec, matches, t: time, prev: this.tail, next: null };
+    this.unhold(id, part, hash);
+    const h: Held<M> = { id, part, hash, rec, matches, t: time, prev: this.tail, next: null };
     if (this.tail) this.tail.next = h;
     else this.head = h;
     this.tail = h;
-    this.pending.add(id, hash, h);
+    this.pending.add(id, part, hash, h);
     this.expire(time);
   }
 
   /**
-   * What `offer` does with an event that matched nothing, from its auditID and
-   * stage alone: the prefilter replays the lines it did not parse through this.
+   * What `offer` does with an event that matched nothing, from its auditID,
+   * stage and requestReceivedTimestamp alone (`rrt`: the event's value, or its
+   * requestKeyPart): the prefilter replays the lines it did not parse through this.
    */
-  offerNone(id: string | undefined, stage: string | undefined): void {
+  offerNone(id: string | undefined, stage: string | undefined, rrt: unknown): void {
     if (typeof id !== 'string' || id === '') return;
-    const hash = hashId(id);
+    const part = requestKeyPart(rrt);
+    const hash = hashKey(id, part);
     if (stage === undefined || isFinalStage(stage)) {
-      if (!this.finals.addIfAbsent(id, hash)) {
+      if (!this.finals.addIfAbsent(id, part, hash)) {
         this.duplicates++;
         return;
       }
-      if (this.pending.size > 0) this.unhold(id, hash);
+      if (this.pending.size > 0) this.unhold(id, part, hash);
       return;
     }
-    if (this.finals.has(id, hash)) {
+    if (this.finals.has(id, part, hash)) {
       this.duplicates++;
       return;
     }
     // a later preliminary stage that no longer matches replaces an earlier one
-    if (this.pending.size > 0) this.unhold(id, hash);
+    if (this.pending.size > 0) this.unhold(id, part, hash);
   }
 
-  private unhold(id: string, hash: number): void {
-    const h = this.pending.delete(id, hash);
+  private unhold(id: string, part: string, hash: number): void {
+    const h = this.pending.delete(id, part, hash);
     if (!h) return;
     if (h.prev) h.prev.next = h.next;
     else this.head = h.next;
@@ -142,26 +148,21 @@ export class StageJudge<M> {
     return this.pending.size;
   }
 
-  /** auditIDs still waiting, for a prefilter that must not skip their final stage. */
-  *heldIds(): IterableIterator<string> {
-    for (let h = this.head; h; h = h.next) yield h.id;
-  }
-
-
   /**
-   * offerNone for an ASCII auditID given as bytes b[start..end) with its hash
-   * (hashBytes): the prefilter's replay of lines it did not parse, without
-   * making the id a string.
+   * offerNone for an ASCII auditID given as bytes b[start..end) and its key
+   * part as b[partStart..partEnd) (equal, at or above zero, when the event has
+   * none), with their hashKeyBytes: the prefilter's replay of lines it did not
+   * parse, without making the key a string.
    */
-  offerNoneBytes(b: Uint8Array, start: number, end: number, hash: number, stage: string | undefined): void {
+  offerNoneBytes(b: Uint8Array, start: number, end: number, partStart: number, partEnd: number, hash: number, stage: string | undefined): void {
     if (end === start) return;
     // a final stage is remembered with the same lookup that finds it a duplicate
-    if (stage === undefined || isFinalStage(stage) ? !this.finals.addBytesIfAbsent(b, start, end, hash) : this.finals.hasBytes(b, start, end, hash)) {
+    if (stage === undefined || isFinalStage(stage) ? !this.finals.addBytesIfAbsent(b, start, end, partStart, partEnd, hash) : this.finals.hasBytes(b, start, end, partStart, partEnd, hash)) {
       this.duplicates++;
       return;
     }
-    // (an ASCII id's hashId is the hash of its bytes)
-    if (this.pending.size > 0) this.unhold(latin1(b, start, end), hash);
+    // (an ASCII key's hashKey is the hash of its bytes)
+    if (this.pending.size > 0) this.unhold(latin1(b, start, end), latin1(b, partStart, partEnd), hash);
   }
 
   private expire(now: number): void {
@@ -177,8 +178,8 @@ export class StageJudge<M> {
 
   private release(early: boolean): void {
     const h = this.head!;
-    this.unhold(h.id, h.hash);
-    this.finals.addIfAbsent(h.id, h.hash);
+    this.unhold(h.id, h.part, h.hash);
+    this.finals.addIfAbsent(h.id, h.part, h.hash);
     if (early) this.evicted++;
     this.opts.judge(h.rec, h.matches);
   }

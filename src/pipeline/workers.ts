@@ -327,7 +327,10 @@ export class ParallelReader {
       x.coverage.merge(r.coverage);
     }
     const ids = r.ids;
+    const rrts = r.rrts;
     let ip = 0;
+    let rrp = 0;
+    let frp = 0;
     let li = 0;
     let so = 0;
     let ti = 0;
@@ -349,26 +352,35 @@ export class ParallelReader {
           const code = r.stage[li]!;
           const stage = code < STAGE_CODES.length ? STAGE_CODES[code] : code === STAGE_NONE ? undefined : r.stageOther[so++];
           const t = r.st[li]!;
+          const rlen = r.rrtLen[li]!;
           li++;
           if (len === -2) {
-            // an ASCII auditID as bytes
+            // an ASCII request key as bytes: the auditID, then its requestReceivedTimestamp
             const n = r.idByteLen[bi]!;
+            const m = r.partByteLen[bi]!;
             const h = r.idHash[bi]!;
             bi++;
             if (det) {
               let id = '';
               for (let q = bp; q < bp + n; q++) id += String.fromCharCode(r.idBytes[q]!);
-              judge.offer({ event: { auditID: id, stage }, source: lightSource, t } as EventRecord, NO_MATCH, t);
-            } else judge.offerNoneBytes(r.idBytes, bp, bp + n, h, stage);
-            bp += n;
+              let rrt = '';
+              for (let q = bp + n; q < bp + n + m; q++) rrt += String.fromCharCode(r.idBytes[q]!);
+              const ev: EventRecord['event'] = { auditID: id, stage };
+              if (m > 0) ev.requestReceivedTimestamp = rrt;
+              judge.offer({ event: ev, source: lightSource, t } as EventRecord, NO_MATCH, t);
+            } else judge.offerNoneBytes(r.idBytes, bp, bp + n, bp + n, bp + n + m, h, stage);
+            bp += n + m;
             break;
           }
           const id = len < 0 ? undefined : ids.slice(ip, ip + len);
           if (len > 0) ip += len;
+          const rrt = rlen < 0 ? undefined : rrts.slice(rrp, rrp + rlen);
+          if (rlen > 0) rrp += rlen;
           if (det) {
-            const rec = { event: { auditID: id, stage }, source: lightSource, t };
-            judge.offer(rec, NO_MATCH, t);
-          } else judge.offerNone(id, stage);
+            const ev: EventRecord['event'] = { auditID: id, stage };
+            if (rrt !== undefined) ev.requestReceivedTimestamp = rrt;
+            judge.offer({ event: ev, source: lightSource, t } as EventRecord, NO_MATCH, t);
+          } else judge.offerNone(id, stage, rrt);
           break;
         }
         case OP_TEXT: {
@@ -424,6 +436,12 @@ export class ParallelReader {
             auditID = r.fIds.slice(fp, fp + idLen);
             fp += idLen;
           }
+          const rrtLen = r.fRrtLen[fi]!;
+          let rrt: string | undefined;
+          if (rrtLen >= 0) {
+            rrt = r.fRrts.slice(frp, frp + rrtLen);
+            frp += rrtLen;
+          }
           const v = fv;
           v.username = str(2);
           v.nodes = F[b + 3]!;
@@ -439,7 +457,7 @@ export class ParallelReader {
           v.code = r.fCode[fi]!;
           v.annotations = F[b + 15]! >= 0;
           for (let k = 0; k < FACT_ANNOTATIONS.length; k++) v.ann[k] = str(16 + k);
-          const ev = factEvent(v, auditID, str(0), str(1));
+          const ev = factEvent(v, auditID, str(0), str(1), rrt);
           const off = r.fOff[fi]!;
           const line = baseLine + r.fLine[fi]! - 1;
           const source = sourceOf(off >= 0 ? { file, line, offset: off } : { file, line }, 'raw', cluster);

@@ -256,6 +256,28 @@ test('a token used in one file and minted in another is linked whichever file is
   }
 });
 
+test("a TokenRequest that reuses an earlier request's auditID (the client's own Audit-ID header) is not taken for a duplicate", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-reuse-'));
+  // the API server takes a client's Audit-ID as it is: a harmless list first, then a mint under the same id
+  const list = {
+    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: 'hide-me', stage: 'ResponseComplete', verb: 'list',
+    requestURI: '/api/v1/namespaces/production/pods', user: { username: 'attacker@example.com', groups: ['system:authenticated'] },
+    sourceIPs: ['203.0.113.42'], objectRef: { resource: 'pods', namespace: 'production', apiVersion: 'v1' },
+    responseStatus: { code: 200 }, requestReceivedTimestamp: '2026-03-02T07:59:59.000000Z', stageTimestamp: '2026-03-02T07:59:59.010000Z',
+  };
+  const t = '2026-03-02T08:00:00.100000Z';
+  const lines = [list, mint('hide-me', 'RequestReceived', 'attacker@example.com', 'production', 'app-sa', t), mint('hide-me', 'ResponseComplete', 'attacker@example.com', 'production', 'app-sa', t)];
+  writeFileSync(join(dir, 'audit.log'), lines.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  for (const extra of [[], ['--no-prefilter'], ['--no-detectors'], ['--workers', '1']]) {
+    const r = run(['scan', '--state', 'none', '--no-coverage', '--format', 'ndjson', '--summary-json', join(dir, 's.json'), ...extra, join(dir, 'audit.log')]);
+    assert.equal(r.code, 0, r.err);
+    const ids = r.out.trim().split('\n').map((l) => JSON.parse(l).rule.id);
+    assert.ok(ids.includes('tokenrequest-non-system'), `${extra.join(' ')}: ${ids.join(', ')}`);
+    // the mint's two stages are one request, judged once; the list is another
+    assert.equal(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')).duplicate_stages, 0);
+  }
+});
+
 test('scanning again what a saved state already learned from says so (its alerts may differ from a first scan)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tw-overlap-'));
   const state = join(dir, 'state.db');

@@ -96,6 +96,8 @@ function hostile(lines: string[], seed: number): string[] {
     else if (x < 0.13) l = l.replace(/"user":\{"username":"[^"]*"/, '"user":{"username":"system:serviceaccount:default:intruder"');
     else if (x < 0.135) l = l.slice(0, Math.floor(r() * l.length)); // cut short
     else if (x < 0.14) l = l + '\r';
+    else if (x < 0.145 && i > 20) l = l.replace(/"auditID":"[^"]*"/, (lines[i - 1 - Math.floor(r() * 20)]!.match(/"auditID":"[^"]*"/) ?? [''])[0]); // another request's auditID
+    else if (x < 0.15) l = l.replace(/"requestReceivedTimestamp":"[^"]*",/, ''); // no requestReceivedTimestamp
     if (r() < 0.01) out.push(env[Math.floor(r() * env.length)]!);
     if (r() < 0.005) out.push(GARBAGE[Math.floor(r() * GARBAGE.length)]!);
     if (r() < 0.01 && i > 5) out.push(lines[i - 1 - Math.floor(r() * 5)]!); // a stage again, late
@@ -242,6 +244,48 @@ test('hostile logs: case changes, escapes, pretty-printed events, envelopes, gar
   const lines = hostile(generated({ seed: 21, events: 3000, tokenRequestLevel: 'RequestResponse', eventsPerSecond: 20 }), 21);
   await differential('hostile', { 'bom-hostile.log': lines }, builtinRules(), {}, false);
   await differential('hostile+detectors', { 'bom-hostile.log': lines }, builtinRules(), {}, true);
+});
+
+/**
+ * The lines of a log in which every TokenRequest takes the auditID of a request
+ * that ended before it: what a client that sets its own `Audit-ID` header can
+ * make the API server write.
+ */
+function reusingAuditIDs(lines: string[]): string[] {
+  const done: string[] = [];
+  const given = new Map<string, string>();
+  return lines.map((l) => {
+    const id = /"auditID":"([^"]*)"/.exec(l)![1]!;
+    if (!l.includes('"subresource":"token"')) {
+      if (l.includes('"stage":"ResponseComplete"')) done.push(id);
+      return l;
+    }
+    if (!given.has(id) && done.length > 0) given.set(id, done[done.length - 1]!);
+    const reused = given.get(id);
+    return reused === undefined ? l : l.replace(`"auditID":"${id}"`, `"auditID":"${reused}"`);
+  });
+}
+
+test("a request that reuses an earlier request's auditID (a client sets Audit-ID) is judged as its own, on every path", async () => {
+  const lines = generated({ seed: 31, events: 3000, eventsPerSecond: 20 });
+  const reused = reusingAuditIDs(lines);
+  assert.ok(reused.filter((l, i) => l !== lines[i]).length >= 40, 'TokenRequests given earlier auditIDs');
+  const dir = mkdtempSync(join(tmpdir(), 'tw-reuse-'));
+  const write = (f: string, ls: string[]) => {
+    const p = join(dir, f);
+    writeFileSync(p, ls.join('\n') + '\n');
+    return p;
+  };
+  for (const detectors of [false, true]) {
+    const a = await scan([write('original.log', lines)], builtinRules(), {}, { prefilter: false, workers: 1, detectors });
+    const b = await scan([write('reused.log', reused)], builtinRules(), {}, { prefilter: false, workers: 1, detectors });
+    // the same alerts, rule by rule, and no stage taken for another request's duplicate
+    assert.ok(a.summary.alerts > 0);
+    assert.deepEqual(b.summary.by_rule, a.summary.by_rule, `detectors ${detectors}`);
+    assert.equal(b.summary.duplicate_stages, a.summary.duplicate_stages, `detectors ${detectors}`);
+  }
+  await differential('reused auditIDs', { 'reused.log': reused }, builtinRules(), {}, false);
+  await differential('reused auditIDs+detectors', { 'reused.log': reused }, builtinRules(), {}, true, { lazy: true, node: true, fact: true });
 });
 
 test('a configuration with allow-lists and the SigmaHQ rule pack', async () => {

@@ -150,7 +150,8 @@ test('the view becomes the event the detectors would have been sent', () => {
   const { got } = both(line);
   assert.ok(got);
   const parsed = JSON.parse(line) as Record<string, unknown>;
-  const ev = factEvent(got, parsed.auditID as string, parsed.stage as string, parsed.verb as string);
+  const ev = factEvent(got, parsed.auditID as string, parsed.stage as string, parsed.verb as string, parsed.requestReceivedTimestamp as string);
+  assert.equal(ev.requestReceivedTimestamp, parsed.requestReceivedTimestamp);
   assert.equal(ev.user?.username, (parsed.user as { username: string }).username);
   assert.deepEqual(ev.user?.extra?.['authentication.kubernetes.io/credential-id'], [((parsed.user as { extra: Record<string, string[]> }).extra['authentication.kubernetes.io/credential-id'] ?? [])[0]]);
   assert.deepEqual(ev.sourceIPs, [(parsed.sourceIPs as string[]).at(-1)]);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StageJudge } from '../../src/pipeline/stage-judge.js';
-import { FifoIdSet, hashBytes } from '../../src/pipeline/id-set.js';
+import { FifoIdSet, hashKeyBytes, requestKeyPart } from '../../src/pipeline/id-set.js';
 import type { EventRecord } from '../../src/event/types.js';
 
 const rec = (auditID: string | undefined, stage: string | undefined, t = '2026-01-01T00:00:00Z', extra: Record<string, unknown> = {}): EventRecord => ({
@@ -55,6 +55,26 @@ test('a duplicated final event (a retried webhook batch) is judged once', () => 
   assert.equal(judged.length, 1);
 });
 
+test("a request reusing an earlier request's auditID (a client may set its own Audit-ID) is judged as its own", () => {
+  const { j, judged } = judgeWith();
+  // the first request ends, then another arrives under the same auditID
+  j.offer(rec('a', 'ResponseComplete', '2026-01-01T00:00:00.000001Z'), null);
+  j.offer(rec('a', 'RequestReceived', '2026-01-01T00:00:01.000002Z'), 'rr2');
+  j.offer(rec('a', 'ResponseComplete', '2026-01-01T00:00:01.000002Z'), 'rc2');
+  // two requests under one auditID at once: each final stage releases only its own request
+  j.offer(rec('b', 'RequestReceived', '2026-01-01T00:00:02.000001Z'), null);
+  j.offer(rec('b', 'RequestReceived', '2026-01-01T00:00:02.000009Z'), 'rr4');
+  j.offer(rec('b', 'ResponseComplete', '2026-01-01T00:00:02.000001Z'), null);
+  j.offer(rec('b', 'ResponseComplete', '2026-01-01T00:00:02.000009Z'), 'rc4');
+  j.flush();
+  assert.deepEqual(judged, [{ id: 'a', stage: 'ResponseComplete', m: 'rc2' }, { id: 'b', stage: 'ResponseComplete', m: 'rc4' }]);
+  assert.equal(j.duplicates, 0);
+  // the same event twice (same auditID and requestReceivedTimestamp) is still a duplicate
+  j.offer(rec('b', 'ResponseComplete', '2026-01-01T00:00:02.000009Z'), 'rc4');
+  assert.equal(judged.length, 2);
+  assert.equal(j.duplicates, 1);
+});
+
 test('events without an auditID or stage are judged at once', () => {
   const { j, judged } = judgeWith();
   j.offer(rec(undefined, 'RequestReceived'), 'x');
@@ -82,7 +102,13 @@ test('held matches expire by event time', () => {
   assert.deepEqual(judged.map((x) => x.id), ['old']);
 });
 
-/** The judge as it was first written (Map/Set in insertion order), as the reference for the faster bookkeeping. */
+/** A request's key as the judge's documentation states it: the auditID and a requestReceivedTimestamp without control characters. */
+function refKey(ev: EventRecord['event']): string {
+  const rrt = ev.requestReceivedTimestamp;
+  return JSON.stringify([ev.auditID, typeof rrt === 'string' && !/[\x00-\x1f]/.test(rrt) ? rrt : '']);
+}
+
+/** The judge as it was first written (Map/Set in insertion order), keyed as documented, as the reference for the faster bookkeeping. */
 class ReferenceJudge<M> {
   private readonly pending = new Map<string, { rec: EventRecord; matches: M; t: number }>();
   private readonly finals = new Set<string>();
@@ -90,11 +116,12 @@ class ReferenceJudge<M> {
   evicted = 0;
   constructor(private readonly o: { judge(rec: EventRecord, m: M): void; maxPending: number; maxFinal: number; pendingMs: number }) {}
   offer(rec: EventRecord, matches: M | null): void {
-    const id = rec.event.auditID;
-    if (typeof id !== 'string' || id === '') {
+    const auditID = rec.event.auditID;
+    if (typeof auditID !== 'string' || auditID === '') {
       if (matches !== null) this.o.judge(rec, matches);
       return;
     }
+    const id = refKey(rec.event);
     const stage = rec.event.stage;
     if (stage === undefined || stage === 'ResponseComplete' || stage === 'Panic') {
       if (this.finals.has(id)) return void this.duplicates++;
@@ -105,13 +132,15 @@ class ReferenceJudge<M> {
     }
     if (this.finals.has(id)) return void this.duplicates++;
     if (matches === null) return void this.pending.delete(id);
-    const t = Date.parse(rec.event.requestReceivedTimestamp as string);
+    const rrt = rec.event.requestReceivedTimestamp;
+    const t = typeof rrt === 'string' ? Date.parse(rrt) : NaN;
     this.pending.delete(id);
     this.pending.set(id, { rec, matches, t });
     while (this.pending.size > this.o.maxPending) this.release(true);
+    // an event without a time expires nothing
     for (;;) {
       const first = this.pending.values().next();
-      if (first.done || Number.isNaN(first.value.t) || t - first.value.t <= this.o.pendingMs) break;
+      if (first.done || Number.isNaN(t) || Number.isNaN(first.value.t) || t - first.value.t <= this.o.pendingMs) break;
       this.release(false);
     }
   }
@@ -141,19 +170,26 @@ test('randomised: the same judgements, duplicates and evictions as the plain Map
     const caps = wide ? { maxPending: 200 + Math.floor(r() * 2000), maxFinal: 100 + Math.floor(r() * 3000), pendingMs: 100_000 + Math.floor(r() * 500_000) } : { maxPending: 1 + Math.floor(r() * 8), maxFinal: 1 + Math.floor(r() * 12), pendingMs: 1000 + Math.floor(r() * 5000) };
     const a: string[] = [];
     const b: string[] = [];
-    const fast = new StageJudge<string>({ ...caps, judge: (x, m) => a.push(`${x.event.auditID}/${x.event.stage}/${m}`) });
-    const ref = new ReferenceJudge<string>({ ...caps, judge: (x, m) => b.push(`${x.event.auditID}/${x.event.stage}/${m}`) });
+    const fast = new StageJudge<string>({ ...caps, judge: (x, m) => a.push(`${refKey(x.event)}/${x.event.stage}/${m}`) });
+    const ref = new ReferenceJudge<string>({ ...caps, judge: (x, m) => b.push(`${refKey(x.event)}/${x.event.stage}/${m}`) });
     let t = Date.parse('2026-01-01T00:00:00Z');
     for (let i = 0; i < 3000; i++) {
-      t += Math.floor(r() * 700);
+      // requestReceivedTimestamps shared by several events: the stages of one request, and other requests reusing its auditID
+      if (r() < 0.3) t += Math.floor(r() * 2000);
       const n = Math.floor(r() * (wide ? 3000 : 40));
       const id = r() < 0.05 ? '' : wide && r() < 0.1 ? `é${n}` : `id${n}`;
-      const e = rec(id, stages[Math.floor(r() * stages.length)], new Date(t).toISOString());
+      const k = r();
+      // none, not a string, one with a control character (keyed by the auditID alone), or a time
+      const rrt = k < 0.03 ? undefined : k < 0.05 ? 7 : k < 0.07 ? 'no\u0001time' : new Date(t).toISOString();
+      const e = rec(id, stages[Math.floor(r() * stages.length)], undefined, { requestReceivedTimestamp: rrt });
       const m = r() < 0.4 ? `m${i}` : null;
-      if (m === null && r() < 0.3) fast.offerNone(e.event.auditID, e.event.stage);
-      else if (m === null && r() < 0.5 && /^[\x00-\x7f]*$/.test(e.event.auditID as string)) {
-        const b = Buffer.from(`xx${e.event.auditID}yy`, 'latin1');
-        fast.offerNoneBytes(b, 2, b.length - 2, hashBytes(b, 2, b.length - 2), e.event.stage);
+      if (m === null && r() < 0.3) fast.offerNone(e.event.auditID, e.event.stage, e.event.requestReceivedTimestamp);
+      else if (m === null && r() < 0.5 && /^[\x00-\x7f]*$/.test(e.event.auditID as string) && (rrt === undefined || typeof rrt === 'string')) {
+        // the line's bytes: the auditID, then elsewhere the requestReceivedTimestamp when it is a plain time (else none)
+        const part = requestKeyPart(rrt);
+        const b = Buffer.from(`xx${e.event.auditID}yy${part}zz`, 'latin1');
+        const ps = 4 + (e.event.auditID as string).length;
+        fast.offerNoneBytes(b, 2, ps - 2, ps, ps + part.length, hashKeyBytes(b, 2, ps - 2, ps, ps + part.length), e.event.stage);
       } else fast.offer(e, m);
       ref.offer(e, m);
     }
@@ -165,7 +201,7 @@ test('randomised: the same judgements, duplicates and evictions as the plain Map
   }
 });
 
-test('FifoIdSet: a Set that forgets its oldest members, for ASCII bytes and any string alike', () => {
+test('FifoIdSet: a Set of request keys that forgets its oldest members, for ASCII bytes and any string alike', () => {
   let seed = 99;
   const r = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
   for (const cap of [1, 2, 7, 50]) {
@@ -174,24 +210,31 @@ test('FifoIdSet: a Set that forgets its oldest members, for ASCII bytes and any 
     for (let i = 0; i < 5000; i++) {
       const kind = r();
       const id = kind < 0.1 ? `é${Math.floor(r() * 30)}` : kind < 0.15 ? `\ud800${Math.floor(r() * 5)}` : kind < 0.2 ? 'x'.repeat(Math.floor(r() * 300)) + Math.floor(r() * 5) : `id-${Math.floor(r() * 80)}`;
-      const has = ref.includes(id);
-      const ascii = /^[\x00-\x7f]*$/.test(id);
+      const pk = r();
+      const part = pk < 0.4 ? '' : pk < 0.5 ? `é${Math.floor(r() * 3)}` : `2026-01-01T00:00:0${Math.floor(r() * 3)}.000000Z`;
+      const key = JSON.stringify([id, part]);
+      const has = ref.includes(key);
+      const ascii = /^[\x00-\x7f]*$/.test(id + part);
+      const bytes = () => {
+        const b = Buffer.from(`${id}--${part}`, 'latin1');
+        return { b, ps: id.length + 2, h: hashKeyBytes(b, 0, id.length, id.length + 2, b.length) };
+      };
       if (ascii && r() < 0.25) {
-        const b = Buffer.from(id, 'latin1');
-        assert.equal(fast.hasBytes(b, 0, b.length, hashBytes(b, 0, b.length)), has, id);
-        if (!has) fast.addBytes(b, 0, b.length, hashBytes(b, 0, b.length));
+        const { b, ps, h } = bytes();
+        assert.equal(fast.hasBytes(b, 0, id.length, ps, b.length, h), has, key);
+        if (!has) assert.equal(fast.addBytesIfAbsent(b, 0, id.length, ps, b.length, h), true, key);
       } else if (ascii && r() < 0.33) {
-        const b = Buffer.from(id, 'latin1');
-        assert.equal(fast.addBytesIfAbsent(b, 0, b.length, hashBytes(b, 0, b.length)), !has, id);
+        const { b, ps, h } = bytes();
+        assert.equal(fast.addBytesIfAbsent(b, 0, id.length, ps, b.length, h), !has, key);
       } else if (r() < 0.5) {
-        assert.equal(fast.has(id), has, id);
-        if (!has) fast.add(id);
+        assert.equal(fast.has(id, part), has, key);
+        if (!has) assert.equal(fast.addIfAbsent(id, part), true, key);
       } else {
         // one lookup for both: false (and nothing added) for a member
-        assert.equal(fast.addIfAbsent(id), !has, id);
+        assert.equal(fast.addIfAbsent(id, part), !has, key);
       }
       if (!has) {
-        ref.push(id);
+        ref.push(key);
         if (ref.length > cap) ref.shift();
       }
       assert.equal(fast.size, ref.length);
@@ -199,7 +242,11 @@ test('FifoIdSet: a Set that forgets its oldest members, for ASCII bytes and any 
   }
   // distinct lone surrogates stay distinct
   const s = new FifoIdSet(10);
-  s.add('\ud800');
-  assert.equal(s.has('\ud801'), false);
-  assert.equal(s.has('\ud800'), true);
+  s.addIfAbsent('\ud800', '');
+  assert.equal(s.has('\ud801', ''), false);
+  assert.equal(s.has('\ud800', ''), true);
+  // the zero between auditID and part cannot be mistaken for one inside the auditID: the part holds none
+  s.addIfAbsent('a', 'b');
+  assert.equal(s.has('a\u0000b', ''), false);
+  assert.equal(s.has('a', 'b'), true);
 });
