@@ -86,10 +86,11 @@ function hashWide(id: string, part: string): number {
 const EMPTY = -1;
 
 export class FifoIdSet {
-  /** member bytes, one after the other, oldest first from `arenaHead` (grows when needed) */
+  /** member bytes, one after the other in a ring, oldest first (grows when needed) */
   private arena: Uint8Array;
-  private arenaHead = 0;
   private arenaTail = 0;
+  /** bytes the members take in the arena */
+  private arenaUsed = 0;
   /** per member slot (ring of `cap` entries): offset in the arena, length, hash */
   private readonly off: Float64Array;
   private readonly len: Int32Array;
@@ -227,19 +228,30 @@ export class FifoIdSet {
     const size = a.length;
     let p = this.arenaTail;
     this.off[slot] = p;
-    for (let k = 0; k < n; k++) {
-      a[p] = b[start + k]!;
-      if (++p === size) p = 0;
-    }
-    if (ps >= 0) {
-      a[p] = 0;
-      if (++p === size) p = 0;
-      for (let k = ps; k < pe; k++) {
-        a[p] = b[k]!;
+    if (p + total < size) {
+      // the common case, away from the ring's end: no wrap to test per byte
+      for (let k = 0; k < n; k++) a[p + k] = b[start + k]!;
+      p += n;
+      if (ps >= 0) {
+        a[p++] = 0;
+        for (let k = ps; k < pe; k++) a[p++] = b[k]!;
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        a[p] = b[start + k]!;
         if (++p === size) p = 0;
+      }
+      if (ps >= 0) {
+        a[p] = 0;
+        if (++p === size) p = 0;
+        for (let k = ps; k < pe; k++) {
+          a[p] = b[k]!;
+          if (++p === size) p = 0;
+        }
       }
     }
     this.arenaTail = p;
+    this.arenaUsed += total;
     this.len[slot] = total;
     this.hash[slot] = h;
     this.count++;
@@ -253,13 +265,11 @@ export class FifoIdSet {
 
   private evictOldest(): void {
     const slot = this.first;
-    const a = this.arena;
     const i = this.findSlot(slot);
     this.table[i] = EMPTY;
     this.first = (this.first + 1) % (this.cap + 1);
     this.count--;
-    this.arenaHead = (this.off[slot]! + this.len[slot]!) % a.length;
-    if (this.count === 0) this.arenaHead = this.arenaTail;
+    this.arenaUsed -= this.len[slot]!;
   }
 
   private findSlot(slot: number): number {
@@ -272,7 +282,7 @@ export class FifoIdSet {
   /** Room for n more bytes in the arena (ring), growing it if the members need more. */
   private reserve(n: number): void {
     const size = this.arena.length;
-    const usedBytes = this.count === 0 ? 0 : (this.arenaTail - this.arenaHead + size) % size || size;
+    const usedBytes = this.arenaUsed;
     if (usedBytes + n < size) return;
     let next = size * 2;
     while (usedBytes + n >= next) next *= 2;
@@ -289,7 +299,6 @@ export class FifoIdSet {
       }
     }
     this.arena = b;
-    this.arenaHead = 0;
     this.arenaTail = w;
   }
 

@@ -14,6 +14,8 @@ export function renderSummary(s: ScanSummary, st: Style, shownRejections: number
   const sup = Object.entries(s.suppressed).map(([k, v]) => `${k} ${v}`).join(', ');
   if (sup) out.push(`  suppressed by filters: ${sup}`);
   if (s.redacted_values) out.push(`  redacted credential values: ${s.redacted_values}`);
+  // (a log with every stage of its requests has none: a count here means events read twice, or merged logs)
+  if (s.duplicate_stages) out.push(`  stages of requests already judged, ignored: ${s.duplicate_stages} (the same event again, as from overlapping files or a resent batch, or a stage after its request's final one)`);
   if (s.empty) out.push(`  records without audit events (control messages, empty envelopes): ${s.empty}`);
   if (s.lazy_unreadable) out.push(st.yellow(`  ${s.lazy_unreadable} held preliminary stage(s) could not be read again (the file changed during the scan, or the line is not valid JSON): the detectors did not see them`));
   for (const e of s.input_errors) out.push(st.red(`  input error: ${e.file}: ${e.reason}`));

@@ -275,7 +275,11 @@ test("a TokenRequest that reuses an earlier request's auditID (the client's own 
     assert.ok(ids.includes('tokenrequest-non-system'), `${extra.join(' ')}: ${ids.join(', ')}`);
     // the mint's two stages are one request, judged once; the list is another
     assert.equal(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')).duplicate_stages, 0);
+    assert.doesNotMatch(r.err, /already judged/);
   }
+  // the same log twice: every event of the second copy is a stage already judged, and the summary says so
+  const twice = run(['scan', '--state', 'none', '--no-coverage', '--format', 'ndjson', join(dir, 'audit.log'), join(dir, 'audit.log')]);
+  assert.match(twice.err, /stages of requests already judged, ignored: 3 /);
 });
 
 test('scanning again what a saved state already learned from says so (its alerts may differ from a first scan)', () => {
