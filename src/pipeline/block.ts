@@ -116,14 +116,16 @@ export interface BlockResult {
   counters: DecodeCounters;
   op: Uint8Array;
   // SKIPPED: auditIDs one after the other (length -1: none; -2: ASCII, in idBytes with idHash), their requestReceivedTimestamps
-  // likewise (rrtLen -1: none; an ASCII id's is in idBytes after it, partByteLen long), stage code (255: see stageOther), event time
+  // likewise (rrtLen -1: none; an ASCII id's as FifoIdSet.hasBytes takes it: keyKind and the three numbers keyNum),
+  // stage code (255: see stageOther), event time
   ids: string;
   idLen: Int32Array;
   rrts: string;
   rrtLen: Int32Array;
   idBytes: Uint8Array;
   idByteLen: Int32Array;
-  partByteLen: Int32Array;
+  keyKind: Uint8Array;
+  keyNum: Int32Array;
   idHash: Int32Array;
   stage: Uint8Array;
   stageOther: string[];
@@ -350,7 +352,7 @@ export class BlockReader {
             return false;
           }
           out.skippedLines++;
-          if (!detectors && c.idAscii) out.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.partStart, c.partEnd, c.idHash, c.stage);
+          if (!detectors && c.idAscii) out.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.keyKind, c.keyD, c.keyT, c.keyF, c.idHash, c.stage);
           else out.skipped(c.id, c.stage, detectors ? c.t : NaN, c.rrt);
           return false;
         },
@@ -387,7 +389,8 @@ class ResultBuilder {
   private readonly rrtLen = i32(1024);
   private readonly idBytes = u8(1 << 16);
   private readonly idByteLen = i32(1024);
-  private readonly partByteLen = i32(1024);
+  private readonly keyKind = u8(1024);
+  private readonly keyNum = i32(3072);
   private readonly idHash = i32(1024);
   private readonly stage = u8(1024);
   private readonly stageOther: string[] = [];
@@ -443,15 +446,17 @@ class ResultBuilder {
     this.st.push(t);
   }
 
-  /** A skipped line whose request key is ASCII: its bytes (auditID, then requestReceivedTimestamp) and hash, never a string (see FifoIdSet). */
-  skippedBytes(b: Uint8Array, start: number, end: number, partStart: number, partEnd: number, hash: number, stage: string): void {
+  /** A skipped line whose auditID is ASCII: its bytes, its timestamp's kind and numbers, and the key's hash, never a string (see FifoIdSet). */
+  skippedBytes(b: Uint8Array, start: number, end: number, kind: number, d: number, t: number, f: number, hash: number, stage: string): void {
     this.op.push(OP_SKIPPED);
     this.idLen.push(-2);
     this.rrtLen.push(-1);
     this.idBytes.pushRange(b, start, end);
-    this.idBytes.pushRange(b, partStart, partEnd);
     this.idByteLen.push(end - start);
-    this.partByteLen.push(partEnd - partStart);
+    this.keyKind.push(kind);
+    this.keyNum.push(d);
+    this.keyNum.push(t);
+    this.keyNum.push(f);
     this.idHash.push(hash);
     const code = stage === 'ResponseComplete' ? 2 : stage === 'RequestReceived' ? 0 : STAGE_CODES.indexOf(stage);
     if (code >= 0) this.stage.push(code);
@@ -582,7 +587,8 @@ class ResultBuilder {
       rrtLen: this.rrtLen.done(),
       idBytes: this.idBytes.done(),
       idByteLen: this.idByteLen.done(),
-      partByteLen: this.partByteLen.done(),
+      keyKind: this.keyKind.done(),
+      keyNum: this.keyNum.done(),
       idHash: this.idHash.done(),
       stage: this.stage.done(),
       stageOther: this.stageOther,
@@ -621,5 +627,5 @@ class ResultBuilder {
 
 /** The typed arrays of a result, for postMessage's transfer list. */
 export function transferables(r: BlockResult): ArrayBuffer[] {
-  return [r.op, r.idLen, r.rrtLen, r.idBytes, r.idByteLen, r.partByteLen, r.idHash, r.stage, r.st, r.tLine, r.tOff, r.tIdx, r.tPlain, r.tRedact, r.tRules, r.oLine, r.oOff, r.oLen, r.ot, r.facts, r.fCode, r.fLine, r.fOff, r.fLen, r.ft, r.fIdLen, r.fRrtLen].map((a) => a.buffer as ArrayBuffer);
+  return [r.op, r.idLen, r.rrtLen, r.idBytes, r.idByteLen, r.keyKind, r.keyNum, r.idHash, r.stage, r.st, r.tLine, r.tOff, r.tIdx, r.tPlain, r.tRedact, r.tRules, r.oLine, r.oOff, r.oLen, r.ot, r.facts, r.fCode, r.fLine, r.fOff, r.fLen, r.ft, r.fIdLen, r.fRrtLen].map((a) => a.buffer as ArrayBuffer);
 }

@@ -28,10 +28,10 @@ export interface ResultSink {
    */
   skipped(id: string, stage: string, t: number, rrt: string | undefined): void;
   /**
-   * the same without the detectors, for an ASCII auditID and requestReceivedTimestamp given as bytes
-   * (b[partStart..partEnd), equal when none) and their hashKeyBytes (see FifoIdSet)
+   * the same without the detectors, for an ASCII auditID given as bytes, and its requestReceivedTimestamp as
+   * FifoIdSet.hasBytes takes it (its kind, numbers and the key's hash)
    */
-  skippedBytes?(b: Uint8Array, start: number, end: number, partStart: number, partEnd: number, hash: number, stage: string): void;
+  skippedBytes?(b: Uint8Array, start: number, end: number, kind: number, d: number, t: number, f: number, hash: number, stage: string): void;
   /**
    * a decoded, redacted event and the rules it matched (null: none). `plain`:
    * it was a plain raw event line the detectors need only a projection of
@@ -303,7 +303,7 @@ export class Engine {
       return false;
     }
     this.skippedLines++;
-    if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.partStart, c.partEnd, c.idHash, c.stage);
+    if (!this.o.detectors && c.idAscii && this.sink.skippedBytes) this.sink.skippedBytes(c.idBuf, c.idStart, c.idEnd, c.keyKind, c.keyD, c.keyT, c.keyF, c.idHash, c.stage);
     else this.sink.skipped(c.id, c.stage, this.o.detectors ? c.t : NaN, c.rrt);
     return false;
   }

@@ -10,7 +10,7 @@ import { TimeParser } from './time-parser.js';
 import { jsTape, TAPE_TOKENS, type TapeReader } from './json-tape.js';
 import { COUNTED, HEAD_SLOTS, MISS, NEW_SECOND, SAMPLE, type HeadReader } from './head-reader.js';
 import type { LiteralSearch, SearchLiteral } from './literal-search.js';
-import { FNV_PRIME } from './id-set.js';
+import { mixTime, PART_NONE, PART_TIME, TIME_FORM_LENGTH } from './id-set.js';
 
 /** Kinds of literal, as bits. */
 export const K_RULE = 1;
@@ -318,11 +318,17 @@ export class LineClassifier {
   idAscii = true;
   /**
    * the request key's part after the auditID, its requestReceivedTimestamp:
-   * idBuf[partStart..partEnd) (equal when the line has none; ASCII when idAscii)
+   * idBuf[partStart..partEnd) (equal when the line has none), and as
+   * FifoIdSet.hasBytes takes it: its kind (none, or the API server's form) and
+   * numbers
    */
   partStart = 0;
   partEnd = 0;
-  /** the key's hashKeyBytes (id-set.ts) */
+  keyKind = PART_NONE;
+  keyD = 0;
+  keyT = 0;
+  keyF = 0;
+  /** the key's hash (FifoIdSet.hasBytes) */
   idHash = 0;
   stage = '';
   /** (with the detectors) its event time, from requestReceivedTimestamp, else stageTimestamp (eventTime) */
@@ -625,30 +631,39 @@ export class LineClassifier {
     const unclear = det ? PARSE_PLAIN : PARSE_ALL;
     // redaction would change something: parse, so that it is done and counted as before
     if (this.redact) return PARSE_PLAIN;
-    // the request's key: its auditID (plainPrefix) and its requestReceivedTimestamp, a plain ASCII string or none
+    // the request's key: its auditID (plainPrefix) and its requestReceivedTimestamp in the API server's form, or none
+    // (another form is parsed: the judge reads it from the event)
     if (rrts > 1) return unclear;
     let rq = 0;
-    // the key's hash goes on past the zero between its parts (id-set.ts hashKeyBytes)
-    let kh = Math.imul(this.idHash, FNV_PRIME);
     if (rrts === 1) {
-      // one pass over the value: its end, its bytes' checks, the hash (a byte read here costs a nanosecond or more)
       const p = rrtAt + 28;
-      if (buf[p - 2] !== 0x3a || buf[p - 1] !== Q) return unclear;
-      const stop = Math.min(e, p + 64);
-      for (rq = p; ; rq++) {
-        if (rq >= stop) return unclear;
-        const c = buf[rq]!;
-        if (c === Q) break;
-        if (c < 0x20 || c >= 0x80 || c === BS) return unclear;
-        kh = Math.imul(kh ^ c, FNV_PRIME);
-      }
+      rq = p + TIME_FORM_LENGTH;
+      if (buf[p - 2] !== 0x3a || buf[p - 1] !== Q || rq >= e || buf[rq] !== Q) return unclear;
+      // its separators, then its digits as the key's numbers, in straight-line code: (x | (9 - x)) is negative
+      // exactly when x is no digit's value, so one test covers all twenty
+      if (buf[p + 4] !== 0x2d || buf[p + 7] !== 0x2d || buf[p + 10] !== 0x54 || buf[p + 13] !== 0x3a || buf[p + 16] !== 0x3a || buf[p + 19] !== 0x2e || buf[p + 26] !== 0x5a) return unclear;
+      const y0 = buf[p]! - 0x30, y1 = buf[p + 1]! - 0x30, y2 = buf[p + 2]! - 0x30, y3 = buf[p + 3]! - 0x30;
+      const m0 = buf[p + 5]! - 0x30, m1 = buf[p + 6]! - 0x30, d0 = buf[p + 8]! - 0x30, d1 = buf[p + 9]! - 0x30;
+      const h0 = buf[p + 11]! - 0x30, h1 = buf[p + 12]! - 0x30, i0 = buf[p + 14]! - 0x30, i1 = buf[p + 15]! - 0x30;
+      const s0 = buf[p + 17]! - 0x30, s1 = buf[p + 18]! - 0x30;
+      const f0 = buf[p + 20]! - 0x30, f1 = buf[p + 21]! - 0x30, f2 = buf[p + 22]! - 0x30, f3 = buf[p + 23]! - 0x30, f4 = buf[p + 24]! - 0x30, f5 = buf[p + 25]! - 0x30;
+      const bad = (y0 | (9 - y0) | y1 | (9 - y1) | y2 | (9 - y2) | y3 | (9 - y3) | m0 | (9 - m0) | m1 | (9 - m1) | d0 | (9 - d0) | d1 | (9 - d1)) | (h0 | (9 - h0) | h1 | (9 - h1) | i0 | (9 - i0) | i1 | (9 - i1) | s0 | (9 - s0) | s1 | (9 - s1)) | (f0 | (9 - f0) | f1 | (9 - f1) | f2 | (9 - f2) | f3 | (9 - f3) | f4 | (9 - f4) | f5 | (9 - f5));
+      if (bad < 0) return unclear;
+      const d = ((((((y0 * 10 + y1) * 10 + y2) * 10 + y3) * 10 + m0) * 10 + m1) * 10 + d0) * 10 + d1;
+      const t = ((((h0 * 10 + h1) * 10 + i0) * 10 + i1) * 10 + s0) * 10 + s1;
+      const f = ((((f0 * 10 + f1) * 10 + f2) * 10 + f3) * 10 + f4) * 10 + f5;
       this.partStart = p;
       this.partEnd = rq;
+      this.keyKind = PART_TIME;
+      this.keyD = d;
+      this.keyT = t;
+      this.keyF = f;
+      this.idHash = mixTime(this.idHash, d, t, f);
     } else {
       this.partStart = s;
       this.partEnd = s;
+      this.keyKind = PART_NONE;
     }
-    this.idHash = kh | 0;
     if (this.plan.detectors) {
       if (stss > 1) return unclear;
       const sq = stss === 1 ? this.timestampEnd(buf, stsAt, e, 16) : 0;

@@ -280,7 +280,7 @@ async function readInputs(x: InputContext): Promise<void> {
           judge.offer(rec, NO, t);
         }
       : (id, stage, _t, rrt) => judge.offerNone(id, stage, rrt),
-    skippedBytes: (b, start, end, partStart, partEnd, hash, stage) => judge.offerNoneBytes(b, start, end, partStart, partEnd, hash, stage),
+    skippedBytes: (b, start, end, kind, d, t, f, hash, stage) => judge.offerNoneBytes(b, start, end, kind, d, t, f, hash, stage),
     // (a held record carries its event time: its event has no timestamps yet)
     event: x.detectors ? (rec, matches) => judge.offer(rec, matches ?? NO, (rec as Partial<ReplayedRecord>).t) : (rec, matches) => judge.offer(rec, matches),
     reject: onReject,

@@ -10,7 +10,7 @@
 import { eventTime } from '../event/time.js';
 import { isFinalStage, type EventRecord } from '../event/types.js';
 import { HeldIndex } from './held-index.js';
-import { FifoIdSet, hashKey, requestKeyPart } from './id-set.js';
+import { FifoIdSet, PART_TIME, RequestKey, timeText } from './id-set.js';
 
 function latin1(b: Uint8Array, start: number, end: number): string {
   let s = '';
@@ -32,7 +32,7 @@ interface Held<M> {
   id: string;
   /** the key's part after the auditID (requestKeyPart) */
   part: string;
-  /** hashKey(id, part) */
+  /** the key's hash (RequestKey) */
   hash: number;
   rec: EventRecord;
   matches: M;
@@ -60,6 +60,9 @@ export class StageJudge<M> {
   private readonly maxPending: number;
   private readonly maxFinal: number;
   private readonly pendingMs: number;
+  /** the key of the event being offered, and of a held match released */
+  private readonly key = new RequestKey();
+  private readonly releaseKey = new RequestKey();
   /** held matches judged early because the cap was reached */
   evicted = 0;
   /** events ignored because their request was already judged (late preliminary stage, duplicate final) */
@@ -83,55 +86,56 @@ export class StageJudge<M> {
       return;
     }
     const stage = rec.event.stage;
-    const part = requestKeyPart(rec.event.requestReceivedTimestamp);
-    if (matches === null) return this.offerNone(id, stage, part);
-    const hash = hashKey(id, part);
+    const k = this.key.set(id, rec.event.requestReceivedTimestamp);
+    if (matches === null) return this.offerKey(k, stage);
     if (stage === undefined || isFinalStage(stage)) {
-      if (!this.finals.addIfAbsent(id, part, hash)) {
+      if (!this.finals.addIfAbsent(k)) {
         this.duplicates++;
         return;
       }
-      this.unhold(id, part, hash);
+      this.unhold(id, k.part, k.hash);
       this.opts.judge(rec, matches);
       return;
     }
-    if (this.finals.has(id, part, hash)) {
+    if (this.finals.has(k)) {
       this.duplicates++;
       return;
     }
     const time = t ?? eventTime(rec.event);
-    this.unhold(id, part, hash);
-    const h: Held<M> = { id, part, hash, rec, matches, t: time, prev: this.tail, next: null };
+    this.unhold(id, k.part, k.hash);
+    const h: Held<M> = { id, part: k.part, hash: k.hash, rec, matches, t: time, prev: this.tail, next: null };
     if (this.tail) this.tail.next = h;
     else this.head = h;
     this.tail = h;
-    this.pending.add(id, part, hash, h);
+    this.pending.add(id, k.part, k.hash, h);
     this.expire(time);
   }
 
   /**
    * What `offer` does with an event that matched nothing, from its auditID,
-   * stage and requestReceivedTimestamp alone (`rrt`: the event's value, or its
-   * requestKeyPart): the prefilter replays the lines it did not parse through this.
+   * stage and requestReceivedTimestamp alone (`rrt`, the event's value): the
+   * prefilter replays the lines it did not parse through this.
    */
   offerNone(id: string | undefined, stage: string | undefined, rrt: unknown): void {
     if (typeof id !== 'string' || id === '') return;
-    const part = requestKeyPart(rrt);
-    const hash = hashKey(id, part);
+    this.offerKey(this.key.set(id, rrt), stage);
+  }
+
+  private offerKey(k: RequestKey, stage: string | undefined): void {
     if (stage === undefined || isFinalStage(stage)) {
-      if (!this.finals.addIfAbsent(id, part, hash)) {
+      if (!this.finals.addIfAbsent(k)) {
         this.duplicates++;
         return;
       }
-      if (this.pending.size > 0) this.unhold(id, part, hash);
+      if (this.pending.size > 0) this.unhold(k.id, k.part, k.hash);
       return;
     }
-    if (this.finals.has(id, part, hash)) {
+    if (this.finals.has(k)) {
       this.duplicates++;
       return;
     }
     // a later preliminary stage that no longer matches replaces an earlier one
-    if (this.pending.size > 0) this.unhold(id, part, hash);
+    if (this.pending.size > 0) this.unhold(k.id, k.part, k.hash);
   }
 
   private unhold(id: string, part: string, hash: number): void {
@@ -149,20 +153,20 @@ export class StageJudge<M> {
   }
 
   /**
-   * offerNone for an ASCII auditID given as bytes b[start..end) and its key
-   * part as b[partStart..partEnd) (equal, at or above zero, when the event has
-   * none), with their hashKeyBytes: the prefilter's replay of lines it did not
-   * parse, without making the key a string.
+   * offerNone for an ASCII auditID given as bytes b[start..end), with no
+   * requestReceivedTimestamp (kind PART_NONE) or one in the API server's form
+   * (PART_TIME and its numbers), and the key's hash (FifoIdSet.hasBytes): the
+   * prefilter's replay of lines it did not parse, without making the key a string.
    */
-  offerNoneBytes(b: Uint8Array, start: number, end: number, partStart: number, partEnd: number, hash: number, stage: string | undefined): void {
+  offerNoneBytes(b: Uint8Array, start: number, end: number, kind: number, d: number, t: number, f: number, hash: number, stage: string | undefined): void {
     if (end === start) return;
     // a final stage is remembered with the same lookup that finds it a duplicate
-    if (stage === undefined || isFinalStage(stage) ? !this.finals.addBytesIfAbsent(b, start, end, partStart, partEnd, hash) : this.finals.hasBytes(b, start, end, partStart, partEnd, hash)) {
+    if (stage === undefined || isFinalStage(stage) ? !this.finals.addBytesIfAbsent(b, start, end, kind, d, t, f, hash) : this.finals.hasBytes(b, start, end, kind, d, t, f, hash)) {
       this.duplicates++;
       return;
     }
-    // (an ASCII key's hashKey is the hash of its bytes)
-    if (this.pending.size > 0) this.unhold(latin1(b, start, end), latin1(b, partStart, partEnd), hash);
+    // (the strings a held request is kept under: an ASCII key's hash is the same)
+    if (this.pending.size > 0) this.unhold(latin1(b, start, end), kind === PART_TIME ? timeText(d, t, f) : '', hash);
   }
 
   private expire(now: number): void {
@@ -179,7 +183,7 @@ export class StageJudge<M> {
   private release(early: boolean): void {
     const h = this.head!;
     this.unhold(h.id, h.part, h.hash);
-    this.finals.addIfAbsent(h.id, h.part, h.hash);
+    this.finals.addIfAbsent(this.releaseKey.set(h.id, h.rec.event.requestReceivedTimestamp));
     if (early) this.evicted++;
     this.opts.judge(h.rec, h.matches);
   }

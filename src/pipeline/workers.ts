@@ -19,6 +19,7 @@
  * A block that ends inside a multi-line document makes the main thread read
  * on from that block's start by itself, to the end of the file.
  */
+import { PART_TIME, timeText } from './id-set.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CoverageCollector } from '../coverage/collector.js';
@@ -355,21 +356,20 @@ export class ParallelReader {
           const rlen = r.rrtLen[li]!;
           li++;
           if (len === -2) {
-            // an ASCII request key as bytes: the auditID, then its requestReceivedTimestamp
+            // an ASCII auditID as bytes, its requestReceivedTimestamp as its kind and numbers (FifoIdSet.hasBytes)
             const n = r.idByteLen[bi]!;
-            const m = r.partByteLen[bi]!;
             const h = r.idHash[bi]!;
+            const kind = r.keyKind[bi]!;
+            const kn = 3 * bi;
             bi++;
             if (det) {
               let id = '';
               for (let q = bp; q < bp + n; q++) id += String.fromCharCode(r.idBytes[q]!);
-              let rrt = '';
-              for (let q = bp + n; q < bp + n + m; q++) rrt += String.fromCharCode(r.idBytes[q]!);
               const ev: EventRecord['event'] = { auditID: id, stage };
-              if (m > 0) ev.requestReceivedTimestamp = rrt;
+              if (kind === PART_TIME) ev.requestReceivedTimestamp = timeText(r.keyNum[kn]!, r.keyNum[kn + 1]!, r.keyNum[kn + 2]!);
               judge.offer({ event: ev, source: lightSource, t } as EventRecord, NO_MATCH, t);
-            } else judge.offerNoneBytes(r.idBytes, bp, bp + n, bp + n, bp + n + m, h, stage);
-            bp += n + m;
+            } else judge.offerNoneBytes(r.idBytes, bp, bp + n, kind, r.keyNum[kn]!, r.keyNum[kn + 1]!, r.keyNum[kn + 2]!, h, stage);
+            bp += n;
             break;
           }
           const id = len < 0 ? undefined : ids.slice(ip, ip + len);

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HeldIndex } from '../../src/pipeline/held-index.js';
-import { FifoIdSet, hashKey, hashKeyBytes } from '../../src/pipeline/id-set.js';
+import { FifoIdSet, hashBytes, mixTime, PART_NONE, PART_TEXT, PART_TIME, RequestKey, timeText } from '../../src/pipeline/id-set.js';
+
+const hashKey = (id: string, part: string) => new RequestKey().set(id, part).hash;
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -14,22 +16,29 @@ function randomId(r: () => number, spread: number): string {
   return k < 0.1 ? `é${n}` : k < 0.15 ? `\ud800${n}` : k < 0.2 ? `${'x'.repeat(Math.floor(r() * 100))}${n}` : `id-${n}`;
 }
 
-test('hashKey: the FNV-1a of an ASCII key is that of its bytes in the line; any key hashes as FifoIdSet stores it', () => {
+test("RequestKey: a time in the API server's form is read as numbers (one-to-one), any other text kept as text; an ASCII key hashes as the line's bytes do", () => {
   const r = rng(3);
   for (let i = 0; i < 2000; i++) {
     const id = randomId(r, 1000);
-    const part = r() < 0.3 ? '' : r() < 0.2 ? `é${i}` : `2026-03-02T08:00:0${i % 10}.123456Z`;
-    if (/^[\x00-\x7f]*$/.test(id + part)) {
-      // auditID and requestReceivedTimestamp where a line has them: apart
-      const b = Buffer.from(`{"auditID":"${id}",…,"requestReceivedTimestamp":"${part}"}`, 'latin1');
-      const ps = b.indexOf('"requestReceivedTimestamp":"') + 28;
-      assert.equal(hashKey(id, part), hashKeyBytes(b, 12, 12 + id.length, ps, ps + part.length), id);
+    const x = r();
+    const part = x < 0.3 ? '' : x < 0.4 ? `é${i}` : x < 0.5 ? `2026-03-02T08:00:0${i % 10}Z` : `20${10 + (i % 89)}-${String(i % 13).padStart(2, '0')}-3${i % 10}T2${i % 10}:0${i % 7}:59.${String(i * 7919).padStart(6, '0').slice(-6)}Z`;
+    const k = new RequestKey().set(id, part);
+    assert.equal(k.kind, part === '' ? PART_NONE : /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(part) ? PART_TIME : PART_TEXT, part);
+    if (k.kind === PART_TIME) assert.equal(timeText(k.d, k.t, k.f), part);
+    if (/^[\x00-\x7f]*$/.test(id) && k.kind !== PART_TEXT) {
+      // the classifier's hash: the auditID's bytes, then the time's numbers
+      const b = Buffer.from(id, 'latin1');
+      const h = hashBytes(b, 0, b.length);
+      assert.equal(k.hash, k.kind === PART_TIME ? mixTime(h, k.d, k.t, k.f) : h, `${id} ${part}`);
+      const s = new FifoIdSet(4);
+      s.addIfAbsent(k);
+      assert.equal(s.hasBytes(b, 0, b.length, k.kind, k.d, k.t, k.f, k.hash), true, id);
     }
     // FifoIdSet finds a member with the given hash only if it is the one it computes itself
     const s = new FifoIdSet(4);
-    s.addIfAbsent(id, part);
-    assert.equal(s.has(id, part, hashKey(id, part)), true, id);
-    assert.equal(s.addIfAbsent(id, part, hashKey(id, part)), false, id);
+    s.addIfAbsent(k);
+    assert.equal(s.has(new RequestKey().set(id, part)), true, id);
+    assert.equal(s.addIfAbsent(new RequestKey().set(id, part)), false, id);
   }
 });
 
