@@ -1,4 +1,5 @@
 /** The `tokenwatch` command: one subcommand per file in this folder. */
+import { printable } from '../sinks/printable.js';
 import { Command } from 'commander';
 import { registerRules } from './rules.js';
 import { registerScan } from './scan.js';
@@ -42,11 +43,12 @@ registerPolicy(program);
 const first = process.argv[2];
 const commands = program.commands.map((c) => c.name());
 if (first !== undefined && !first.startsWith('-') && first !== 'help' && !commands.includes(first)) {
-  process.stderr.write(`tokenwatch: unknown command '${first}' (commands: ${commands.join(', ')}; tokenwatch --help)\n`);
+  process.stderr.write(`tokenwatch: unknown command '${printable(first)}' (commands: ${commands.join(', ')}; tokenwatch --help)\n`);
   process.exit(EXIT_USAGE);
 }
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`tokenwatch: ${e instanceof Error ? e.message : String(e)}\n`);
+  // (a message may quote a file name or a record)
+  process.stderr.write(`tokenwatch: ${printable(e instanceof Error ? e.message : String(e))}\n`);
   process.exitCode = 2;
 });

@@ -5,6 +5,7 @@
  * redacted values are ever shown; the walk itself is src/sigma/explain.ts,
  * which runs the rule's own compiled predicates.
  */
+import { printable } from '../sinks/printable.js';
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { EventRecord, Place, Rejection } from '../event/types.js';
@@ -80,8 +81,9 @@ function findRule(rules: readonly RuleSpec[], id: string): RuleSpec {
 
 const MAX_SHOWN = 120;
 
+/** A value the event holds, as printed (printable: it is the requester's text). */
 function show(v: unknown): string {
-  const s = typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v);
+  const s = printable(typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
   return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN - 1)}…` : s;
 }
 
@@ -111,7 +113,7 @@ function renderItem(it: ItemExplanation, st: Style, pad: string, out: string[]):
   out.push(`${pad}  ${label}:`);
   for (const v of it.values) {
     const hit = v.matchedValues && v.matchedValues.length > 0 && it.kind === 'field' ? ` ${st.dim(`(by ${v.matchedValues.map(show).join(', ')})`)}` : '';
-    out.push(`${pad}    ${v.matched ? st.green('✓') : st.red('✗')} ${v.expected}${hit}`);
+    out.push(`${pad}    ${v.matched ? st.green('✓') : st.red('✗')} ${printable(v.expected)}${hit}`);
   }
 }
 
@@ -133,7 +135,7 @@ export function renderExplanation(x: RuleExplanation, rec: EventRecord, st: Styl
   const ev = rec.event;
   out.push(`${st.bold('rule')} ${x.rule.name ?? x.rule.id}: ${x.rule.title} ${st.dim(`(${x.rule.file}:${x.rule.line})`)}`);
   out.push(
-    `${st.bold('event')} ${src.file}:${src.line}${src.index !== undefined ? ` [${src.index}]` : ''} ${st.dim(`(${src.format}${ev.auditID ? `, auditID ${ev.auditID}` : ''}${ev.stage ? `, stage ${ev.stage}` : ''})`)}`,
+    `${st.bold('event')} ${printable(`${src.file}:${src.line}${src.index !== undefined ? ` [${src.index}]` : ''}`)} ${st.dim(printable(`(${src.format}${ev.auditID ? `, auditID ${ev.auditID}` : ''}${ev.stage ? `, stage ${ev.stage}` : ''})`))}`,
   );
   out.push(`${st.bold('verdict')} ${verdictText(x, st)}`);
   if (x.detection) {

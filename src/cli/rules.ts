@@ -1,4 +1,5 @@
 /** `tokenwatch rules list|test`: what the rules are, and whether they still do what their tests say. */
+import { printable } from '../sinks/printable.js';
 import { Command } from 'commander';
 import { runRuleTests } from '../ruleset/rule-tests.js';
 import { runCorrelationTests } from '../ruleset/correlation-tests.js';
@@ -80,14 +81,14 @@ function list(o: RuleOptions & { json?: boolean }): number {
   const st = makeStyle(colorWanted(process.stdout));
   for (const r of set.rules) {
     const feedsOnly = set.silent.has(r.id) || set.silent.has(r.sigma.id);
-    process.stdout.write(`${st.bold(r.id)}  ${st.severity(r.ref.severity, r.ref.severity)}  ${r.ref.title}\n`);
-    process.stdout.write(`    ${st.dim(`ATT&CK ${attackOf(r.ref.tags)} · ${r.tests.length} test(s) · ${r.builtin ? 'built-in' : r.ref.origin}${r.ref.author ? ` · author: ${r.ref.author}` : ''}${feedsOnly ? ' · feeds correlations only' : ''}`)}\n`);
+    process.stdout.write(`${st.bold(printable(r.id))}  ${st.severity(r.ref.severity, r.ref.severity)}  ${printable(r.ref.title)}\n`);
+    process.stdout.write(`    ${st.dim(`ATT&CK ${attackOf(r.ref.tags)} · ${r.tests.length} test(s) · ${r.builtin ? 'built-in' : r.ref.origin}${r.ref.author ? ` · author: ${printable(r.ref.author)}` : ''}${feedsOnly ? ' · feeds correlations only' : ''}`)}\n`);
     if (r.filters.length) process.stdout.write(`    ${st.dim(`filters: ${r.filters.map((f) => f.name ?? f.id).join(', ')}`)}\n`);
   }
   for (const c of set.correlations) {
     const ref = set.correlationRefs.get(c)!;
-    process.stdout.write(`${st.bold(ref.id)}  ${st.severity(ref.severity, ref.severity)}  ${ref.title}\n`);
-    process.stdout.write(`    ${st.dim(`correlation ${c.type} of ${c.refs.map((x) => x.name).join(', ')} within ${c.timespan} · ${ref.origin === 'builtin' ? 'built-in' : ref.origin}${ref.author ? ` · author: ${ref.author}` : ''}`)}\n`);
+    process.stdout.write(`${st.bold(printable(ref.id))}  ${st.severity(ref.severity, ref.severity)}  ${printable(ref.title)}\n`);
+    process.stdout.write(`    ${st.dim(`correlation ${c.type} of ${c.refs.map((x) => x.name).join(', ')} within ${c.timespan} · ${ref.origin === 'builtin' ? 'built-in' : ref.origin}${ref.author ? ` · author: ${printable(ref.author)}` : ''}`)}\n`);
   }
   for (const d of detectors) {
     process.stdout.write(`${st.bold(d.id)}  ${st.severity(d.severity, d.severity)}  ${d.title}\n`);
@@ -115,7 +116,7 @@ function test(o: RuleOptions & { verbose?: boolean }): number {
       } else {
         failed++;
         const why = t.problem ?? `expected ${t.expect ? 'a match' : 'no match'}, got ${t.actual ? 'a match' : 'none'}`;
-        process.stdout.write(`${st.red('FAIL')}  ${r.id}: ${t.name} — ${why}\n`);
+        process.stdout.write(`${st.red('FAIL')}  ${printable(`${r.id}: ${t.name} — ${why}`)}\n`);
       }
     }
   }

@@ -1,4 +1,5 @@
 /** `tokenwatch scan`: wires inputs, rules and sinks for a batch run. */
+import { printable } from '../sinks/printable.js';
 import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -121,7 +122,7 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
       throw e;
     }
     if (notLogs.length > 0 && !flags.quiet) {
-      const shown = notLogs.slice(0, 5).join(', ') + (notLogs.length > 5 ? `, and ${notLogs.length - 5} more` : '');
+      const shown = printable(notLogs.slice(0, 5).join(', ')) + (notLogs.length > 5 ? `, and ${notLogs.length - 5} more` : '');
       process.stderr.write(`skipped ${notLogs.length} file(s) in the folders that are no logs by their name: ${shown} (name a file to scan it anyway)\n`);
     }
     if (inputs.length === 0) throw new UsageError(`no input files found in ${paths.join(', ')}${notLogs.length ? ` (${notLogs.length} skipped as no logs by their name)` : ''}`);
@@ -160,7 +161,7 @@ async function scanCommand(paths: string[], flags: ScanFlags): Promise<number> {
             if (p.elapsedMs < 2000) return;
             progressShown = true;
             const pct = p.bytesTotal ? ` ${Math.min(100, Math.round((p.bytesRead / p.bytesTotal) * 100))}%` : '';
-            process.stderr.write(`\r\x1b[K${errSt.dim(`scanning ${p.fileIndex + 1}/${p.files} ${p.file}${pct} · ${fmtBytes(p.bytesRead)} · ${p.events.toLocaleString('en-US')} events · ${p.alerts} alerts`)}`);
+            process.stderr.write(`\r\x1b[K${errSt.dim(`scanning ${p.fileIndex + 1}/${p.files} ${printable(p.file)}${pct} · ${fmtBytes(p.bytesRead)} · ${p.events.toLocaleString('en-US')} events · ${p.alerts} alerts`)}`);
           }
         : undefined,
     });

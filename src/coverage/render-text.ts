@@ -3,6 +3,7 @@
  * credential warnings, then one line per rule and detector saying whether it
  * could have fired. The style is injected (src/sinks/style.ts fits).
  */
+import { printableDeep } from '../sinks/printable.js';
 import type { CoverageReport, SourceCoverage, SubjectCoverage } from './report.js';
 
 export interface CoverageStyle {
@@ -97,7 +98,9 @@ function renderSubject(x: SubjectCoverage, width: number, st: CoverageStyle): st
   return `  ${label}${x.id.padEnd(width)}${x.reason ? ` ${x.reason}` : ''}${kind}`;
 }
 
-export function renderCoverage(r: CoverageReport, st: CoverageStyle, opts: RenderOptions = {}): string {
+export function renderCoverage(report: CoverageReport, st: CoverageStyle, opts: RenderOptions = {}): string {
+  // resource names, verbs and sources come from the log: printable before styling
+  const r = printableDeep(report);
   const out: string[] = [];
   out.push(st.bold(`coverage: what ${r.sources.length === 1 ? 'this log shows' : `these ${r.sources.length} sources show`}`));
   if (r.sources.length === 0) out.push('  no events were read');

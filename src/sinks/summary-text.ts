@@ -1,8 +1,11 @@
 /** The totals printed on stderr after a scan. */
 import type { ScanSummary } from '../pipeline/scan.js';
+import { printableDeep } from './printable.js';
 import type { Style } from './style.js';
 
-export function renderSummary(s: ScanSummary, st: Style, shownRejections: number): string {
+export function renderSummary(summary: ScanSummary, st: Style, shownRejections: number): string {
+  // file names, rule ids and rejection reasons may hold what a file name or the log does: printable before styling
+  const s = printableDeep(summary);
   const out: string[] = [];
   const secs = s.duration_ms / 1000;
   const rate = secs > 0 ? ` (${Math.round(s.events / secs).toLocaleString('en-US')} events/s)` : '';

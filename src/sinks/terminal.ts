@@ -2,6 +2,7 @@
 import type { Alert } from '../alerts/alert.js';
 import { formatDuration } from '../alerts/context.js';
 import { expirationSeconds, issuedCredentialId } from '../event/derived.js';
+import { printable, printableDeep } from './printable.js';
 import type { Style } from './style.js';
 
 /** The distinct tokens a grouped TokenRequest alert's events issued, with their lifetimes ('JTI=… (365 d)'). */
@@ -19,14 +20,16 @@ function tokensOf(a: Alert): string[] {
         : `${id ?? 'no credential id logged'}${life ? ` (${life})` : ''}`;
     seen.add(text);
   }
-  return [...seen];
+  return [...seen].map(printable);
 }
 
 function placeOf(a: Alert['events'][number]['source']): string {
-  return `${a.file}:${a.line}${a.index !== undefined ? ` #${a.index}` : ''} (${a.format}${a.cluster ? `, cluster ${a.cluster}` : ''})`;
+  return printable(`${a.file}:${a.line}${a.index !== undefined ? ` #${a.index}` : ''} (${a.format}${a.cluster ? `, cluster ${a.cluster}` : ''})`);
 }
 
-export function renderAlert(a: Alert, st: Style): string {
+export function renderAlert(alert: Alert, st: Style): string {
+  // what the log and the rule files say, made printable before tokenwatch adds its own styling
+  const a = { ...alert, rule: printableDeep(alert.rule), summary: printable(alert.summary), notes: alert.notes.map(printable), context: printableDeep(alert.context) };
   const c = a.context;
   const lines: string[] = [];
   const sev = st.severity(a.severity, a.severity.toUpperCase().padEnd(13));

@@ -1,9 +1,12 @@
 /** The trace timeline as a person reads it. */
 import { formatDuration } from '../alerts/context.js';
 import type { TraceResult } from '../pipeline/trace.js';
+import { printableDeep } from './printable.js';
 import type { Style } from './style.js';
 
-export function renderTrace(r: TraceResult, st: Style): string {
+export function renderTrace(result: TraceResult, st: Style): string {
+  // every name, address and client in it is the log's: printable before styling
+  const r = printableDeep(result);
   const out: string[] = [];
   const subject = [r.account, r.query.credentialId].filter(Boolean).join(' with token ');
   out.push(st.bold(`Trace of ${subject}`));

@@ -282,6 +282,29 @@ test("a TokenRequest that reuses an earlier request's auditID (the client's own 
   assert.match(twice.err, /stages of requests already judged, ignored: 3 /);
 });
 
+test("text from the log cannot drive the terminal: escape sequences, carriage returns and newlines in a username or user agent are shown, not obeyed", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-esc-'));
+  const e = mint('esc\u001b[31m1', 'ResponseComplete', 'dev\u001b[2Jci@example.com', 'production', 'app-sa', '2026-03-02T08:00:00.100000Z', {
+    userAgent: 'kubectl\u001b]0;pwned\u0007/1.0\r\nHIGH  Forged alert line',
+    objectRef: { resource: 'serviceaccounts', namespace: 'production\u202e', name: 'app-sa', apiVersion: 'v1', subresource: 'token' },
+  });
+  writeFileSync(join(dir, 'audit\u001b[8m.log'), JSON.stringify(e) + '\n');
+  for (const color of ['0', '1']) {
+    const r = spawnSync(process.execPath, [CLI, 'scan', '--state', 'none', dir], { encoding: 'utf8', env: { ...process.env, NO_COLOR: color === '0' ? '1' : '', FORCE_COLOR: color } });
+    assert.equal(r.status, 0, r.stderr);
+    const all = r.stdout + r.stderr;
+    assert.match(r.stdout, /dev\\x1b\[2Jci@example\.com/);
+    // the forged line stays on the user agent's line, its carriage return and newline shown
+    assert.match(r.stdout, /kubectl\\x1b\]0;pwned\\x07\/1\.0\\x0d\\x0aHIGH  Forged alert line/);
+    assert.doesNotMatch(all, /[\u0007\r\u202e\u009b]/);
+    // the only escape sequences are tokenwatch's own colours (none at all without colour)
+    const escapes = all.match(/\u001b[^m]*m?/g) ?? [];
+    if (color === '0') assert.deepEqual(escapes, []);
+    else for (const x of escapes) assert.match(x, /^\u001b\[[0-9;]*m$/, JSON.stringify(x));
+    assert.match(all, /audit\\x1b\[8m\.log/, 'the file name too');
+  }
+});
+
 test('scanning again what a saved state already learned from says so (its alerts may differ from a first scan)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tw-overlap-'));
   const state = join(dir, 'state.db');
