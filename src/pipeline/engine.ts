@@ -18,6 +18,7 @@ import { RecordSplitter, type SplitRecord } from '../sources/record-splitter.js'
 import { decodeInto, matchRules, matchRulesIn, newCounters, plainRawEvent, sourceOf, type DecodeCounters } from './evaluate.js';
 import { literalSearch, type LiteralSearch } from './literal-search.js';
 import { factEvent } from './fact-event.js';
+import { keyEvent } from './stage-judge.js';
 import { TimeParser } from './time-parser.js';
 import { FACT, LAZY, LineClassifier, NODE, PARSE_ALL, PARSE_PLAIN, SKIP, type PrefilterPlan } from './line-classifier.js';
 
@@ -89,19 +90,16 @@ export function observeSkipped(cov: CoverageCollector, c: LineClassifier, buf: B
 
 /** A line held unread (LAZY): what the stage judge reads of it, its request's key and stage. */
 export function lazyEvent(c: LineClassifier): EventRecord['event'] {
-  const ev: EventRecord['event'] = { auditID: c.id, stage: c.stage };
-  const rrt = c.rrt;
-  if (rrt !== undefined) ev.requestReceivedTimestamp = rrt;
-  return ev;
+  return keyEvent(c.id, c.stage, c.rrt);
 }
 
 /** A NODE line's event: its auditID, stage, verb, user (username and whether it is in system:nodes) and client address. */
 export function nodeEvent(c: LineClassifier): EventRecord['event'] {
   const user: NonNullable<EventRecord['event']['user']> = { username: c.nodeUser };
   if (c.nodeGroups >= 0) user.groups = c.nodeGroups === 1 ? ['system:nodes'] : [];
-  const ev: EventRecord['event'] = { auditID: c.id, stage: c.stage, verb: c.nodeVerb, user };
-  const rrt = c.rrt;
-  if (rrt !== undefined) ev.requestReceivedTimestamp = rrt;
+  const ev = keyEvent(c.id, c.stage, c.rrt);
+  ev.verb = c.nodeVerb;
+  ev.user = user;
   if (c.nodeIp !== undefined) ev.sourceIPs = [c.nodeIp];
   return ev;
 }

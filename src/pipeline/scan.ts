@@ -25,7 +25,7 @@ import type { CoverageReport, CoverageSubject } from '../coverage/report.js';
 import { decodeInto, matchRules, newCounters, sourceOf, type DecodeCounters } from './evaluate.js';
 import { Engine, type LazyRecord, type ResultSink } from './engine.js';
 import { planPrefilter, type PrefilterPlan } from './prefilter.js';
-import { StageJudge } from './stage-judge.js';
+import { keyEvent, StageJudge } from './stage-judge.js';
 import { LineRereader, materialize, parallelizable, ParallelReader } from './workers.js';
 
 export interface ScanOptions {
@@ -275,8 +275,7 @@ async function readInputs(x: InputContext): Promise<void> {
   const sink: ResultSink = {
     skipped: x.detectors
       ? (id, stage, t, rrt) => {
-          const rec: ReplayedRecord = { event: { auditID: id, stage }, source: src, t };
-          if (rrt !== undefined) rec.event.requestReceivedTimestamp = rrt;
+          const rec: ReplayedRecord = { event: keyEvent(id, stage, rrt), source: src, t };
           judge.offer(rec, NO, t);
         }
       : (id, stage, _t, rrt) => judge.offerNone(id, stage, rrt),

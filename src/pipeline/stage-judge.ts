@@ -1,8 +1,8 @@
 /**
  * One API request is judged once. An audit event is written per stage with the
  * same auditID and requestReceivedTimestamp: that pair is the request's key
- * (id-set.ts says why the auditID alone is not). The final stage (ResponseComplete or Panic) knows the outcome,
- * so it is the one judged. A matching RequestReceived/ResponseStarted is held
+ * (id-set.ts says why the auditID alone is not). The final stage
+ * (ResponseComplete or Panic) knows the outcome, so it is the one judged. A matching RequestReceived/ResponseStarted is held
  * until its request's final stage arrives, and judged itself only if none does
  * (policies may omit stages, files may be cut). Memory is bounded: held matches
  * and remembered final auditIDs are capped, and held matches expire by event time.
@@ -16,6 +16,13 @@ function latin1(b: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
   return s;
+}
+
+/** The least of an event the judge needs: its request's key (auditID, requestReceivedTimestamp) and stage. */
+export function keyEvent(auditID: string | undefined, stage: string | undefined, rrt: string | undefined): EventRecord['event'] {
+  const ev: EventRecord['event'] = { auditID, stage };
+  if (rrt !== undefined) ev.requestReceivedTimestamp = rrt;
+  return ev;
 }
 
 export interface StageJudgeOptions<M> {

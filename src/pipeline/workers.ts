@@ -34,7 +34,7 @@ import type { Engine } from './engine.js';
 import { decodeInto, matchRules, matchRulesIn, sourceOf, type DecodeCounters } from './evaluate.js';
 import type { PrefilterPlan } from './line-classifier.js';
 import { searchLayout } from './literal-search.js';
-import type { StageJudge } from './stage-judge.js';
+import { keyEvent, type StageJudge } from './stage-judge.js';
 
 /** bytes read at a time when lines are read again */
 const WINDOW_BYTES = 256 << 10;
@@ -365,9 +365,8 @@ export class ParallelReader {
             if (det) {
               let id = '';
               for (let q = bp; q < bp + n; q++) id += String.fromCharCode(r.idBytes[q]!);
-              const ev: EventRecord['event'] = { auditID: id, stage };
-              if (kind === PART_TIME) ev.requestReceivedTimestamp = timeText(r.keyNum[kn]!, r.keyNum[kn + 1]!, r.keyNum[kn + 2]!);
-              judge.offer({ event: ev, source: lightSource, t } as EventRecord, NO_MATCH, t);
+              const rrt = kind === PART_TIME ? timeText(r.keyNum[kn]!, r.keyNum[kn + 1]!, r.keyNum[kn + 2]!) : undefined;
+              judge.offer({ event: keyEvent(id, stage, rrt), source: lightSource, t } as EventRecord, NO_MATCH, t);
             } else judge.offerNoneBytes(r.idBytes, bp, bp + n, kind, r.keyNum[kn]!, r.keyNum[kn + 1]!, r.keyNum[kn + 2]!, h, stage);
             bp += n;
             break;
@@ -377,9 +376,7 @@ export class ParallelReader {
           const rrt = rlen < 0 ? undefined : rrts.slice(rrp, rrp + rlen);
           if (rlen > 0) rrp += rlen;
           if (det) {
-            const ev: EventRecord['event'] = { auditID: id, stage };
-            if (rrt !== undefined) ev.requestReceivedTimestamp = rrt;
-            judge.offer({ event: ev, source: lightSource, t } as EventRecord, NO_MATCH, t);
+            judge.offer({ event: keyEvent(id, stage, rrt), source: lightSource, t } as EventRecord, NO_MATCH, t);
           } else judge.offerNone(id, stage, rrt);
           break;
         }
