@@ -42,6 +42,15 @@ type Index<V> = Map<string, Slot<V>>;
  */
 const BARE = '\u0001';
 
+/**
+ * The later of a last-seen time and an event's time `t`: an event without a
+ * time (NaN) leaves what was known, so it cannot keep an entry from expiring;
+ * a known time replaces an unknown one.
+ */
+export function later(lastSeen: number, t: number): number {
+  return Number.isNaN(t) || t <= lastSeen ? lastSeen : t;
+}
+
 export class BoundedMap<V extends Timed> {
   private readonly scopes = new Map<string, Index<V>>();
   private head: Slot<V> | null = null;
@@ -98,7 +107,7 @@ export class BoundedMap<V extends Timed> {
 
   /** Marks an entry as used at `t` (moves it to the young end). */
   touchIn(cluster: string | undefined, name: string, v: V, t: number): void {
-    if (!(t < v.lastSeen)) v.lastSeen = t;
+    v.lastSeen = later(v.lastSeen, t);
     this.setIn(cluster, name, v);
   }
 
@@ -127,7 +136,7 @@ export class BoundedMap<V extends Timed> {
 
   /** Marks an entry as used at `t` (moves it to the young end). */
   touch(k: string, v: V, t: number): void {
-    if (!(t < v.lastSeen)) v.lastSeen = t;
+    v.lastSeen = later(v.lastSeen, t);
     this.set(k, v);
   }
 

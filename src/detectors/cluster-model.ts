@@ -6,6 +6,7 @@
  */
 import type { AuditEvent } from '../event/types.js';
 import { isLoopback, networkOf } from './ip.js';
+import { later } from './bounded-map.js';
 import { keyOf, type DetectorState } from './state.js';
 import type { EventView } from './view.js';
 
@@ -38,7 +39,7 @@ export function learnCluster(st: DetectorState, v: EventView): void {
         st.nodes.setIn(cluster, node, { ip, lastSeen: t });
         st.nodeByIp.setIn(cluster, ip, { value: node, lastSeen: t });
         st.networks.setIn(cluster, networkOf(ip), { value: 'node', lastSeen: t });
-      } else if (!(t <= cur.lastSeen)) cur.lastSeen = t;
+      } else cur.lastSeen = later(cur.lastSeen, t);
     }
   }
   const o = v.objectRef;

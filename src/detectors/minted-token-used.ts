@@ -17,6 +17,7 @@ import type { RuleRef } from '../alerts/alert.js';
 import { formatDuration } from '../alerts/context.js';
 import { clientIp, credentialId, expirationSeconds, issuedCredentialId, serviceAccountOf, targetAccount } from '../event/derived.js';
 import type { EventRecord } from '../event/types.js';
+import { later } from './bounded-map.js';
 import { isSystemIdentity } from './system-identities.js';
 import type { MintInfo } from './state.js';
 import type { Detector, DetectorHost } from './types.js';
@@ -231,7 +232,7 @@ class EarlyUses {
     }
     e.n++;
     if (e.recs.length < EARLY_RECS) e.recs.push(keepable(rec));
-    if (!(t <= e.last)) e.last = t;
+    e.last = later(e.last, t);
   }
 
   take(cluster: string | undefined, id: string): Early | undefined {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundedMap, keyOf, type Timed } from '../../src/detectors/bounded-map.js';
+import { BoundedMap, keyOf, later, type Timed } from '../../src/detectors/bounded-map.js';
 import { rng } from '../helpers.js';
 
 /** The Map with joined keys that BoundedMap replaces, as it was: the reference. */
@@ -24,7 +24,8 @@ class JoinedMap<V extends Timed> {
     }
   }
   touch(k: string, v: V, t: number): void {
-    if (!(t < v.lastSeen)) v.lastSeen = t;
+    // (an event without a time leaves the last one known)
+    if (!Number.isNaN(t) && (Number.isNaN(v.lastSeen) || t > v.lastSeen)) v.lastSeen = t;
     this.set(k, v);
   }
   delete(k: string): boolean {
@@ -102,4 +103,19 @@ test('BoundedMap by cluster and name is the joined-key Map it replaces: same ent
     for (const [k] of [...ours.entries()]) ours.delete(k);
     for (const name of [...names, 'bare-0', 'bare-1', 'bare-2']) assert.equal(ours.mayHaveIn('prod', name), seed % 2 !== 0, `seed ${seed} ${name}`);
   }
+});
+
+test('an event without a time does not erase the last time an entry was seen, so the entry still expires', () => {
+  assert.equal(later(1000, NaN), 1000);
+  assert.equal(later(NaN, 1000), 1000);
+  assert.equal(later(1000, 2000), 2000);
+  assert.equal(later(2000, 1000), 2000);
+  assert.ok(Number.isNaN(later(NaN, NaN)));
+  const m = new BoundedMap<{ lastSeen: number }>(10, 60_000);
+  const v = { lastSeen: 1000 };
+  m.touchIn(undefined, 'a', v, 1000);
+  m.touchIn(undefined, 'a', v, NaN);
+  assert.equal(v.lastSeen, 1000);
+  m.sweep(1000 + 60_001);
+  assert.equal(m.getIn(undefined, 'a'), undefined, 'expired by its last known time');
 });
