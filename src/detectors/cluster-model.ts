@@ -21,6 +21,12 @@ function ok(ev: AuditEvent): boolean {
   return c === undefined || (c >= 200 && c < 300);
 }
 
+/** A dry run (`?dryRun=All`) stores nothing: its bodies are not the cluster's state. */
+function dryRun(ev: AuditEvent): boolean {
+  const u = ev.requestURI;
+  return typeof u === 'string' && /[?&]dryRun=/.test(u);
+}
+
 function obj(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
@@ -47,15 +53,25 @@ export function learnCluster(st: DetectorState, v: EventView): void {
     // the resource first: most requests are for neither, and their status need not be read
     const r = o.resource;
     if (r === 'pods') {
-      if (o.namespace && o.name && ok(ev)) observePod(st, ev, `${o.namespace}/${o.name}`, cluster, t);
+      if (o.namespace && o.name && ok(ev) && !dryRun(ev)) observePod(st, ev, `${o.namespace}/${o.name}`, cluster, t, v.isNode);
     } else if (r === 'secrets') {
-      if (o.namespace && o.name && ok(ev)) observeSecret(st, ev, `${o.namespace}/${o.name}`, cluster, t);
+      if (o.namespace && o.name && ok(ev) && !dryRun(ev)) observeSecret(st, ev, `${o.namespace}/${o.name}`, cluster, t);
     }
   }
   if (v.isSa) learnSecretAnnotations(st, v);
 }
 
-function observePod(st: DetectorState, ev: AuditEvent, podRef: string, cluster: string | undefined, t: number): void {
+/**
+ * What a pod request teaches: its node and address. The response is what the
+ * server stored. A request body is what the client asked for: the server keeps
+ * a pod's spec as sent, but the status only from the status subresource, and a
+ * status a client could send for any pod is no evidence of the pod's address
+ * (a user's create with `status.podIP` of their own outside address would make
+ * that address's network a pod network). So a request body's status is read
+ * only from a node updating pods/status, which NodeRestriction confines to its
+ * own pods.
+ */
+function observePod(st: DetectorState, ev: AuditEvent, podRef: string, cluster: string | undefined, t: number, fromNode: boolean): void {
   const o = ev.objectRef!;
   const pod = st.pods.getIn(cluster, podRef) ?? { lastSeen: t };
   if (o.subresource === 'binding' && ev.verb === 'create') {
@@ -64,10 +80,11 @@ function observePod(st: DetectorState, ev: AuditEvent, podRef: string, cluster: 
   } else if (!o.subresource && ev.verb === 'delete') {
     pod.deletedAt ??= t;
   } else if ((!o.subresource || o.subresource === 'status') && ev.verb !== 'get' && ev.verb !== 'list' && ev.verb !== 'watch') {
-    for (const body of [ev.responseObject, ev.requestObject]) {
-      const b = obj(body);
-      const status = obj(b?.status);
-      const spec = obj(b?.spec);
+    const bodies = [ev.responseObject, ev.requestObject];
+    for (let i = 0; i < 2; i++) {
+      const b = obj(bodies[i]);
+      const status = i === 0 || (fromNode && o.subresource === 'status') ? obj(b?.status) : undefined;
+      const spec = i === 0 || !o.subresource ? obj(b?.spec) : undefined;
       if (typeof status?.podIP === 'string' && status.podIP) {
         if (pod.ip && pod.ip !== status.podIP) st.podByIp.deleteIn(cluster, pod.ip);
         pod.ip = status.podIP;

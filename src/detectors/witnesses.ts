@@ -104,6 +104,8 @@ export function projectForDetectors(ev: AuditEvent): AuditEvent {
   }
   const r = ev.objectRef?.resource;
   if (r === 'pods' || r === 'secrets') {
+    // (the cluster model learns nothing from a dry run, which it tells by the request's URI)
+    if (ev.requestURI !== undefined) p.requestURI = ev.requestURI;
     if (ev.requestObject !== undefined) p.requestObject = projectBody(ev.requestObject);
     if (ev.responseObject !== undefined) p.responseObject = projectBody(ev.responseObject);
   }

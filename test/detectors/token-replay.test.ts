@@ -65,6 +65,30 @@ test('after learning, the CI token from an unknown outside address fires, naming
   assert.match(f[0]!.notes[0]!, /known sources: 198\.51\.100\.10, 198\.51\.100\.11/);
 });
 
+test("a pod address a client wrote in a request body (a dry-run create, a create's status) is not learned: the outside address still fires", () => {
+  const runners = ['198.51.100.10', '198.51.100.11'];
+  const base = () => Array.from({ length: 30 }, (_, i) => req(saToken('ci', 'deployer', runners[i % 2]!), i * 3, 'patch', { resource: 'deployments', namespace: 'production', name: 'web' }));
+  const pod = { resource: 'pods', namespace: 'dev', name: 'decoy' };
+  const body = { requestObject: { kind: 'Pod', spec: { nodeName: 'worker-1' }, status: { podIP: '203.0.113.42' } }, responseStatus: { code: 201 } };
+  const poisons: [string, EventRecord][] = [
+    ['a dry run', req(human('dev-ci@example.com', '203.0.113.42'), 100, 'create', pod, { ...body, requestURI: '/api/v1/namespaces/dev/pods?dryRun=All', level: 'Request' })],
+    ["a create's status, which the server drops", req(human('dev-ci@example.com', '203.0.113.42'), 100, 'create', pod, { ...body, requestURI: '/api/v1/namespaces/dev/pods', level: 'Request' })],
+    ["a user's pods/status request body", req(human('dev-ci@example.com', '203.0.113.42'), 100, 'patch', { ...pod, subresource: 'status' }, { ...body, level: 'Request' })],
+  ];
+  for (const [what, poison] of poisons) {
+    const events = base();
+    events.push(poison);
+    events.push(req(saToken('ci', 'deployer', '203.0.113.99'), 120, 'list', { resource: 'secrets', namespace: 'production' }));
+    const f = run(events, { learningMs: 60 * 60_000 }).findings;
+    assert.deepEqual(ids(f), ['token-replay-new-source'], what);
+  }
+  // near miss: the pod's own node reporting its address is learned, and an address there is the pod's network
+  const events = base();
+  events.push(podStatus('worker-1', '10.0.1.11', 100, 'dev', 'decoy', '203.0.113.42'));
+  events.push(req(saToken('ci', 'deployer', '203.0.113.99'), 120, 'list', { resource: 'secrets', namespace: 'production' }));
+  assert.deepEqual(ids(run(events, { learningMs: 60 * 60_000 }).findings), []);
+});
+
 test('during learning, an account that only ever acted from inside the cluster acting from outside fires', () => {
   const events = [req(kubelet('worker-1', '10.0.1.11'), 0, 'update', { resource: 'leases', namespace: 'kube-node-lease', name: 'worker-1' })];
   for (let i = 0; i < 25; i++) events.push(req(saToken('kube-system', 'generic-garbage-collector', '10.0.1.11'), i * 0.1, 'list', { resource: 'pods' }));
