@@ -110,8 +110,12 @@ export class MintedTokenUsed implements Detector {
     const ev = rec.event;
     const code = ev.responseStatus?.code;
     if (code !== undefined && (code < 200 || code >= 300)) return;
-    const minter = ev.impersonatedUser?.username ?? ev.user?.username;
-    if (!minter || this.isSystem(minter)) return;
+    // who holds the credential, and who it acts as: a system identity reached by impersonation is not exempt
+    const real = ev.user?.username;
+    const as = ev.impersonatedUser?.username;
+    if (!real && !as) return;
+    if (this.isSystem(real ?? as) && (as === undefined || this.isSystem(as))) return;
+    const minter = as !== undefined && real !== undefined ? `${real} acting as ${as}` : (as ?? real)!;
     const target = targetAccount(ev);
     if (!target) return;
     const jti = issuedCredentialId(ev);

@@ -63,14 +63,16 @@ export class TokenSecretRead implements Detector {
     const code = ev.responseStatus?.code;
     if (code !== undefined && code >= 400) return;
     const user = ev.impersonatedUser?.username ?? ev.user?.username;
-    if (this.isController(user) || this.isController(ev.user?.username)) return;
+    // a controller's own reads are expected; a controller reached by impersonation is not one
+    if (this.isController(ev.user?.username) && (ev.impersonatedUser === undefined || this.isController(user))) return;
+    const who = ev.impersonatedUser?.username !== undefined && ev.user?.username !== undefined ? `${ev.user.username} acting as ${user}` : (user ?? 'an unknown user');
     if (!o.namespace && (verb === 'list' || verb === 'watch')) {
       host.emit({
         detector: REF.id,
         key: { user: user ?? '', scope: 'cluster' },
         rec,
         severity: 'high',
-        summary: `${user ?? 'an unknown user'} ${verb === 'list' ? 'listed' : 'watched'} Secrets in all namespaces`,
+        summary: `${who} ${verb === 'list' ? 'listed' : 'watched'} Secrets in all namespaces`,
         notes: ['a cluster-wide Secret list returns every token Secret of the cluster'],
       });
       return;
@@ -80,7 +82,7 @@ export class TokenSecretRead implements Detector {
         detector: REF.id,
         key: { user: user ?? '', secret: `${o.namespace}/${o.name}` },
         rec,
-        summary: `${user ?? 'an unknown user'} read the service-account token Secret ${o.namespace}/${o.name}`,
+        summary: `${who} read the service-account token Secret ${o.namespace}/${o.name}`,
         notes: ['the Secret holds a token that does not expire'],
       });
     }

@@ -21,6 +21,15 @@ test('a token minted by a user and then used is followed by its credential id, w
   assert.match(used[1]!.summary, /from 198\.51\.100\.9: create clusterrolebindings/);
 });
 
+test('a token minted while impersonating a system identity is followed: the exemption is for who holds the credential', () => {
+  const m = mint(mallory, 0, 'production', 'payments-admin', 'jti-i', 31536000);
+  m.event.impersonatedUser = { username: 'system:kube-controller-manager' };
+  const { findings } = run([m, req(saToken('production', 'payments-admin', '203.0.113.71', 'jti-i'), 2, 'list', secrets)]);
+  const used = findings.filter((f) => f.detector === 'minted-token-used');
+  assert.equal(used.length, 1);
+  assert.match(used[0]!.summary, /token minted by mallory@example\.com acting as system:kube-controller-manager for production\/payments-admin/);
+});
+
 test('near miss: the kubelet mints a pod token and the pod uses it (system mint, never followed)', () => {
   const { findings } = run([
     mint(kubelet('worker-1', '10.0.1.11'), 0, 'production', 'web', 'jti-k'),

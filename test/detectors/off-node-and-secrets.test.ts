@@ -39,6 +39,17 @@ test('listing Secrets in all namespaces by a workload fires high; the controller
   assert.match(f[0]!.summary, /system:serviceaccount:production:checkout listed Secrets in all namespaces/);
 });
 
+test('a user impersonating the controller manager is not the controller manager: the cluster-wide list fires, naming both', () => {
+  const list = { resource: 'secrets' };
+  const f = run([
+    req(human('dev-ci@example.com', '203.0.113.42'), 0, 'list', list, { impersonatedUser: { username: 'system:kube-controller-manager' } }),
+    // near miss: the controller manager itself
+    req({ user: 'system:kube-controller-manager', ip: '10.0.0.2' }, 0, 'list', list),
+  ]).findings;
+  assert.deepEqual(ids(f), ['token-secret-read']);
+  assert.match(f[0]!.summary, /^dev-ci@example\.com acting as system:kube-controller-manager listed Secrets in all namespaces/);
+});
+
 test('reading a token Secret fires; a TLS Secret, a denied read and an allowed reader do not', () => {
   const create = req(human('eve@example.com', '203.0.113.7'), 0, 'create', { resource: 'secrets', namespace: 'kube-system', name: 'backup' }, { level: 'Request', requestObject: { type: 'kubernetes.io/service-account-token', metadata: { annotations: { 'kubernetes.io/service-account.name': 'admin' } } } });
   const get = (who: ReturnType<typeof human>, ns: string, name: string, code = 200) => req(who, 1, 'get', { resource: 'secrets', namespace: ns, name }, { responseStatus: { code } });
