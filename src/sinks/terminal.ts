@@ -58,7 +58,8 @@ export function renderAlert(alert: Alert, st: Style): string {
   for (const n of a.notes) row('note', st.yellow(n));
   if (a.rule.author && a.rule.origin !== 'builtin') row('author', a.rule.author);
   row('at', placeOf(a.events[0]!.source) + (a.count > 1 ? st.dim(` and ${a.count - 1} more`) : ''));
-  const next = a.rule.runbook?.split('\n').find((l) => l.trim() !== '');
-  row('next', next?.trim());
+  // (the runbook's lines are split before its text is made printable, which would show its newlines)
+  const next = alert.rule.runbook?.split('\n').find((l) => l.trim() !== '');
+  row('next', next === undefined ? undefined : printable(next.trim()));
   return lines.join('\n');
 }

@@ -302,6 +302,9 @@ test("text from the log cannot drive the terminal: escape sequences, carriage re
     if (color === '0') assert.deepEqual(escapes, []);
     else for (const x of escapes) assert.match(x, /^\u001b\[[0-9;]*m$/, JSON.stringify(x));
     assert.match(all, /audit\\x1b\[8m\.log/, 'the file name too');
+    // tokenwatch's own multi-line text (the runbook) is still split into lines, not shown as escapes
+    assert.match(r.stdout, /next {5}(\u001b\[0m)?1\. /);
+    assert.doesNotMatch(r.stdout, /\\x0a\d\. /);
   }
 });
 
