@@ -101,10 +101,47 @@ export function targetAccount(ev: AuditEvent): string | undefined {
   return serviceAccountUsername(o.namespace, o.name);
 }
 
-export function expirationSeconds(ev: AuditEvent): number | undefined {
+/** The lifetime a TokenRequest asked for (spec.expirationSeconds), when its body is logged. */
+export function requestedSeconds(ev: AuditEvent): number | undefined {
   const spec = (ev.requestObject as { spec?: { expirationSeconds?: unknown } } | undefined)?.spec;
   const v = spec?.expirationSeconds;
   return typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+/** serviceaccount.WarnOnlyBoundTokenExpirationSeconds and ExpirationExtensionSeconds (k8s.io/kubernetes/pkg/serviceaccount). */
+const WARN_ONLY_SECONDS = 3607;
+export const EXTENDED_SECONDS = 365 * 86400;
+
+/**
+ * Does the API server extend this TokenRequest's token? With
+ * --service-account-extend-token-expiration (on by default), a pod-bound
+ * request for exactly 3607 s with the API server's own audiences (none given)
+ * gets a token that lives a year (ExpirationExtensionSeconds, less where the
+ * cluster caps it); only a warning is due after 3607 s. The kubelet asks for
+ * its pods' tokens that way; anyone else who does holds a year-long token.
+ */
+export function extendedToken(ev: AuditEvent): boolean {
+  const spec = (ev.requestObject as { spec?: { boundObjectRef?: { kind?: unknown } | null; audiences?: unknown } } | undefined)?.spec;
+  if (requestedSeconds(ev) !== WARN_ONLY_SECONDS || spec?.boundObjectRef?.kind !== 'Pod') return false;
+  const aud = spec.audiences;
+  return aud === undefined || aud === null || (Array.isArray(aud) && aud.length === 0);
+}
+
+/**
+ * How long a TokenRequest's token lives, in seconds, when its body is logged:
+ * what it asked for, or for an extended token (extendedToken) a year, or what
+ * the response says it was issued for (status.expirationTimestamp, at
+ * RequestResponse level) when the cluster capped it.
+ */
+export function expirationSeconds(ev: AuditEvent): number | undefined {
+  const asked = requestedSeconds(ev);
+  if (asked === undefined || !extendedToken(ev)) return asked;
+  const status = (ev.responseObject as { status?: { expirationTimestamp?: unknown } } | undefined)?.status;
+  const until = typeof status?.expirationTimestamp === 'string' ? Date.parse(status.expirationTimestamp) : NaN;
+  const from = typeof ev.requestReceivedTimestamp === 'string' ? Date.parse(ev.requestReceivedTimestamp) : NaN;
+  // (the token's issue time is the request's second: expirationTimestamp has no fraction)
+  const issued = Math.floor(until / 1000) - Math.floor(from / 1000);
+  return Number.isFinite(issued) && issued > 0 ? issued : EXTENDED_SECONDS;
 }
 
 /**

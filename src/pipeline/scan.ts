@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Alert, RuleRef } from '../alerts/alert.js';
 import { formatDuration } from '../alerts/context.js';
 import { AlertGrouper } from '../alerts/grouper.js';
-import { expirationSeconds } from '../event/derived.js';
+import { expirationSeconds, extendedToken, requestedSeconds } from '../event/derived.js';
 import type { EventRecord, Place, Rejection } from '../event/types.js';
 import type { PickOptions } from '../formats/picker.js';
 import type { RuleSpec } from '../ruleset/rule-spec.js';
@@ -452,12 +452,14 @@ function tokenNotes(rec: EventRecord, rule: RuleSpec, longLived: number): { note
     const level = rec.event.level;
     return { notes: [`token lifetime not visible: the request body is not in the log${level ? ` (audit level ${level})` : ''}`] };
   }
+  // (the kubelet's own way of asking, which few people know makes a year-long token)
+  const extended = extendedToken(rec.event) ? [`asked for ${requestedSeconds(rec.event)} s with a pod binding: the API server extends such a token to a year (--service-account-extend-token-expiration, on by default), warning only after 3607 s`] : [];
   if (exp > longLived) {
     const note = `token lifetime ${formatDuration(exp)} exceeds the ${formatDuration(longLived)} bound`;
     // a token that really is long-lived is worth more than the informational rule it came from
-    return rule.id === 'long-lived-token-created' && rule.ref.severity === 'informational' ? { notes: [note], severity: 'medium' } : { notes: [note] };
+    return rule.id === 'long-lived-token-created' && rule.ref.severity === 'informational' ? { notes: [note, ...extended], severity: 'medium' } : { notes: [note, ...extended] };
   }
-  return { notes: [] };
+  return { notes: extended };
 }
 
 function errText(e: unknown): string {
