@@ -8,6 +8,7 @@ import type { FieldGetter } from '../event/fields.js';
 import { eventTime, isoTime } from '../event/time.js';
 import type { EventRecord } from '../event/types.js';
 import type { Alert, RuleRef, Severity } from './alert.js';
+import { expirationSeconds } from '../event/derived.js';
 import { buildContext, summarize } from './context.js';
 
 export interface GroupSpec {
@@ -42,6 +43,8 @@ interface Open {
   firstMs: number;
   lastMs: number;
   windowMs: number;
+  /** the summary was the caller's, not built from the context */
+  ownSummary: boolean;
 }
 
 export class AlertGrouper {
@@ -91,6 +94,12 @@ export class AlertGrouper {
       }
       for (const n of notes) if (!a.notes.includes(n)) a.notes.push(n);
       if (severity && rank(severity) > rank(a.severity)) a.severity = severity;
+      // a repeat that minted a longer-lived token is what the alert must show (its severity and notes already do)
+      const exp = a.context.subresource === 'token' ? expirationSeconds(rec.event) : undefined;
+      if (exp !== undefined && (a.context.expiration_seconds === undefined || exp > a.context.expiration_seconds)) {
+        a.context = buildContext(rec.event, rec.source, this.longLived);
+        if (!cur.ownSummary) a.summary = summarize(a.context);
+      }
       if (a.events.length < this.maxEvents) a.events.push({ source: rec.source, event: rec.event });
       else a.events_dropped++;
       for (const r of x.related ?? []) {
@@ -128,7 +137,7 @@ export class AlertGrouper {
       events_dropped: 0,
     };
     if (x.related?.length) alert.related = x.related.map((r) => ({ source: r.source, event: r.event }));
-    return { alert, firstMs: t, lastMs: t, windowMs: spec.windowMs };
+    return { alert, firstMs: t, lastMs: t, windowMs: spec.windowMs, ownSummary: x.summary !== undefined };
   }
 
   /** Emits every open group, oldest first. */

@@ -60,3 +60,24 @@ test('open groups are bounded', () => {
   g.flush();
   assert.equal(out.length, 8);
 });
+
+test("a grouped TokenRequest alert shows the repeat with the longest-lived token, not the first one's", () => {
+  const out: Alert[] = [];
+  const g = new AlertGrouper({ emit: (a) => out.push(a) });
+  const mint = (seconds: number, t: string, line: number): EventRecord => {
+    const r = rec('u', 'a', t, line);
+    r.event.requestObject = { kind: 'TokenRequest', spec: { expirationSeconds: seconds } };
+    r.event.responseStatus = { code: 201 };
+    return r;
+  };
+  g.add(spec, mint(600, '2026-01-01T00:00:00Z', 1));
+  g.add(spec, mint(31536000, '2026-01-01T00:10:00Z', 2));
+  g.add(spec, mint(3600, '2026-01-01T00:20:00Z', 3));
+  g.flush();
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.count, 3);
+  assert.equal(out[0]!.context.expiration_seconds, 31536000);
+  assert.equal(out[0]!.context.long_lived, true);
+  assert.match(out[0]!.summary, /lifetime 365 d \(long-lived\)/);
+  assert.equal(out[0]!.first_seen, '2026-01-01T00:00:00.000Z');
+});
