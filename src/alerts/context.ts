@@ -16,8 +16,8 @@ export function buildContext(ev: AuditEvent, source: Source, longLivedSeconds: n
   set(c, 'resource', o.resource);
   set(c, 'subresource', o.subresource);
   set(c, 'namespace', o.namespace);
-  // a create's objectRef may leave the name out: the object in the request body has it
-  set(c, 'name', o.name ?? (ev.verb === 'create' && !o.subresource ? bodyName(ev.requestObject) : undefined));
+  // a create's objectRef may leave the name out: the stored object (response) or the request body has it
+  set(c, 'name', o.name ?? (ev.verb === 'create' && !o.subresource ? (bodyName(ev.responseObject) ?? bodyName(ev.requestObject)) : undefined));
   set(c, 'request_uri', ev.requestURI);
   if (typeof ev.responseStatus?.code === 'number') c.response_code = ev.responseStatus.code;
   set(c, 'decision', ev.annotations?.['authorization.k8s.io/decision']);

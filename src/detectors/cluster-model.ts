@@ -55,7 +55,9 @@ export function learnCluster(st: DetectorState, v: EventView): void {
     if (r === 'pods') {
       if (o.namespace && o.name && ok(ev) && !dryRun(ev)) observePod(st, ev, `${o.namespace}/${o.name}`, cluster, t, v.isNode);
     } else if (r === 'secrets') {
-      if (o.namespace && o.name && ok(ev) && !dryRun(ev)) observeSecret(st, ev, `${o.namespace}/${o.name}`, cluster, t);
+      // a Secret created with generateName has no name in objectRef (kubernetes#100466): the response names it
+      const name = o.name ?? (ev.verb === 'create' ? createdName(ev.responseObject) : undefined);
+      if (o.namespace && name && ok(ev) && !dryRun(ev)) observeSecret(st, ev, `${o.namespace}/${name}`, name, cluster, t);
     }
   }
   if (v.isSa) learnSecretAnnotations(st, v);
@@ -99,10 +101,16 @@ function observePod(st: DetectorState, ev: AuditEvent, podRef: string, cluster: 
   st.pods.touchIn(cluster, podRef, pod, t);
 }
 
-function observeSecret(st: DetectorState, ev: AuditEvent, secretRef: string, cluster: string | undefined, t: number): void {
+/** The name in a created object's metadata (the response's: what the server stored). */
+function createdName(body: unknown): string | undefined {
+  const name = obj(obj(body)?.metadata)?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+function observeSecret(st: DetectorState, ev: AuditEvent, secretRef: string, name: string, cluster: string | undefined, t: number): void {
   const req = obj(ev.requestObject);
   const res = obj(ev.responseObject);
-  if (req?.type === 'kubernetes.io/service-account-token' || res?.type === 'kubernetes.io/service-account-token' || LEGACY_SECRET_NAME.test(ev.objectRef!.name!)) {
+  if (req?.type === 'kubernetes.io/service-account-token' || res?.type === 'kubernetes.io/service-account-token' || LEGACY_SECRET_NAME.test(name)) {
     const ann = obj(obj(req?.metadata)?.annotations) ?? obj(obj(res?.metadata)?.annotations);
     const account = typeof ann?.['kubernetes.io/service-account.name'] === 'string' ? (ann['kubernetes.io/service-account.name'] as string) : '';
     if (ev.verb === 'delete') st.tokenSecrets.deleteIn(cluster, secretRef);

@@ -70,7 +70,10 @@ function projectBody(v: unknown): Record<string, unknown> | undefined {
   const meta = obj(b.metadata);
   if (meta) {
     const ann = obj(meta.annotations);
-    out.metadata = ann ? { annotations: ann[SA_NAME_ANNOTATION] !== undefined ? { [SA_NAME_ANNOTATION]: ann[SA_NAME_ANNOTATION] } : {} } : {};
+    const m: Record<string, unknown> = ann ? { annotations: ann[SA_NAME_ANNOTATION] !== undefined ? { [SA_NAME_ANNOTATION]: ann[SA_NAME_ANNOTATION] } : {} } : {};
+    // (the name the server gave an object created with generateName)
+    if (meta.name !== undefined) m.name = meta.name;
+    out.metadata = m;
   }
   return out;
 }

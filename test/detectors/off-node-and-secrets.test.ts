@@ -50,6 +50,17 @@ test('a user impersonating the controller manager is not the controller manager:
   assert.match(f[0]!.summary, /^dev-ci@example\.com acting as system:kube-controller-manager listed Secrets in all namespaces/);
 });
 
+test('a token Secret created with generateName is known by the name the response gives it (objectRef has none)', () => {
+  const create = req(human('eve@example.com', '203.0.113.7'), 0, 'create', { resource: 'secrets', namespace: 'production' }, {
+    level: 'RequestResponse',
+    requestObject: { type: 'kubernetes.io/service-account-token', metadata: { generateName: 'cache-', annotations: { 'kubernetes.io/service-account.name': 'payments-admin' } } },
+    responseObject: { type: 'kubernetes.io/service-account-token', metadata: { name: 'cache-k2j4d', generateName: 'cache-', annotations: { 'kubernetes.io/service-account.name': 'payments-admin' } } },
+  });
+  const f = run([create, req(human('eve@example.com', '203.0.113.7'), 1, 'get', { resource: 'secrets', namespace: 'production', name: 'cache-k2j4d' })]).findings;
+  assert.deepEqual(ids(f), ['token-secret-read']);
+  assert.match(f[0]!.summary, /read the service-account token Secret production\/cache-k2j4d/);
+});
+
 test('reading a token Secret fires; a TLS Secret, a denied read and an allowed reader do not', () => {
   const create = req(human('eve@example.com', '203.0.113.7'), 0, 'create', { resource: 'secrets', namespace: 'kube-system', name: 'backup' }, { level: 'Request', requestObject: { type: 'kubernetes.io/service-account-token', metadata: { annotations: { 'kubernetes.io/service-account.name': 'admin' } } } });
   const get = (who: ReturnType<typeof human>, ns: string, name: string, code = 200) => req(who, 1, 'get', { resource: 'secrets', namespace: ns, name }, { responseStatus: { code } });
