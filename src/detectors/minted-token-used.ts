@@ -15,7 +15,7 @@
  */
 import type { RuleRef } from '../alerts/alert.js';
 import { formatDuration } from '../alerts/context.js';
-import { clientIp, credentialId, expirationSeconds, issuedCredentialId, serviceAccountOf, targetAccount } from '../event/derived.js';
+import { actorOf, clientIp, credentialId, expirationSeconds, issuedCredentialId, serviceAccountOf, targetAccount } from '../event/derived.js';
 import type { EventRecord } from '../event/types.js';
 import { later } from './bounded-map.js';
 import { isSystemIdentity } from './system-identities.js';
@@ -115,7 +115,7 @@ export class MintedTokenUsed implements Detector {
     const as = ev.impersonatedUser?.username;
     if (!real && !as) return;
     if (this.isSystem(real ?? as) && (as === undefined || this.isSystem(as))) return;
-    const minter = as !== undefined && real !== undefined ? `${real} acting as ${as}` : (as ?? real)!;
+    const minter = actorOf(ev)!;
     const target = targetAccount(ev);
     if (!target) return;
     const jti = issuedCredentialId(ev);

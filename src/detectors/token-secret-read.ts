@@ -6,6 +6,7 @@
  * the log shows it, by their creation, by the legacy-token annotations of
  * Kubernetes 1.29+, and by the `<account>-token-xxxxx` name of old clusters.
  */
+import { actorOf } from '../event/derived.js';
 import type { RuleRef } from '../alerts/alert.js';
 import type { EventRecord } from '../event/types.js';
 import { isTokenSecret } from './cluster-model.js';
@@ -65,7 +66,7 @@ export class TokenSecretRead implements Detector {
     const user = ev.impersonatedUser?.username ?? ev.user?.username;
     // a controller's own reads are expected; a controller reached by impersonation is not one
     if (this.isController(ev.user?.username) && (ev.impersonatedUser === undefined || this.isController(user))) return;
-    const who = ev.impersonatedUser?.username !== undefined && ev.user?.username !== undefined ? `${ev.user.username} acting as ${user}` : (user ?? 'an unknown user');
+    const who = actorOf(ev) ?? 'an unknown user';
     if (!o.namespace && (verb === 'list' || verb === 'watch')) {
       host.emit({
         detector: REF.id,

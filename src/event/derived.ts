@@ -94,6 +94,13 @@ export function issuedCredentialId(ev: AuditEvent): string | undefined {
   return undefined;
 }
 
+/** Who made the request, as an alert names them: the user, and whom they impersonated (`dev (as system:kube-controller-manager)`). */
+export function actorOf(ev: AuditEvent): string | undefined {
+  const real = ev.user?.username;
+  const as = ev.impersonatedUser?.username;
+  return real !== undefined && as !== undefined ? `${real} (as ${as})` : (as ?? real);
+}
+
 /** The service account a TokenRequest (or an action on a service account) targets, as its username. */
 export function targetAccount(ev: AuditEvent): string | undefined {
   const o = ev.objectRef;

@@ -27,7 +27,7 @@ test('a token minted while impersonating a system identity is followed: the exem
   const { findings } = run([m, req(saToken('production', 'payments-admin', '203.0.113.71', 'jti-i'), 2, 'list', secrets)]);
   const used = findings.filter((f) => f.detector === 'minted-token-used');
   assert.equal(used.length, 1);
-  assert.match(used[0]!.summary, /token minted by mallory@example\.com acting as system:kube-controller-manager for production\/payments-admin/);
+  assert.match(used[0]!.summary, /token minted by mallory@example\.com \(as system:kube-controller-manager\) for production\/payments-admin/);
 });
 
 test('near miss: the kubelet mints a pod token and the pod uses it (system mint, never followed)', () => {

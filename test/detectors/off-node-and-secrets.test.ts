@@ -47,7 +47,7 @@ test('a user impersonating the controller manager is not the controller manager:
     req({ user: 'system:kube-controller-manager', ip: '10.0.0.2' }, 0, 'list', list),
   ]).findings;
   assert.deepEqual(ids(f), ['token-secret-read']);
-  assert.match(f[0]!.summary, /^dev-ci@example\.com acting as system:kube-controller-manager listed Secrets in all namespaces/);
+  assert.match(f[0]!.summary, /^dev-ci@example\.com \(as system:kube-controller-manager\) listed Secrets in all namespaces/);
 });
 
 test('a token Secret created with generateName is known by the name the response gives it (objectRef has none)', () => {
