@@ -88,11 +88,6 @@ export function observeSkipped(cov: CoverageCollector, c: LineClassifier, buf: B
   else decodeInto({ text, place: { file, line: 0, offset } }, newCounters(), { event: (rec) => cov.inspect(rec), reject: IGNORE }, decode);
 }
 
-/** A line held unread (LAZY): what the stage judge reads of it, its request's key and stage. */
-export function lazyEvent(c: LineClassifier): EventRecord['event'] {
-  return keyEvent(c.id, c.stage, c.rrt);
-}
-
 /** A NODE line's event: its auditID, stage, verb, user (username and whether it is in system:nodes) and client address. */
 export function nodeEvent(c: LineClassifier): EventRecord['event'] {
   const user: NonNullable<EventRecord['event']['user']> = { username: c.nodeUser };
@@ -282,7 +277,8 @@ export class Engine {
     if (this.o.coverage) observeSkipped(this.o.coverage, c, buf, s, e, file, offset, this.decode);
     if (k === LAZY) {
       this.lazyLines++;
-      const rec: LazyRecord = { event: lazyEvent(c), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: c.t, len: e - s, lazy: true };
+      // (what the stage judge reads of it: its request's key and stage)
+      const rec: LazyRecord = { event: keyEvent(c.id, c.stage, c.rrt), source: sourceOf({ file, line, offset }, SKIP_SOURCE_FORMAT, this.decode.cluster), t: c.t, len: e - s, lazy: true };
       this.sink.event(rec, null, true, offset, e - s);
       return false;
     }

@@ -21,7 +21,7 @@
  * by byte (a byte handled in JavaScript costs a nanosecond or more).
  */
 
-export const FNV_PRIME = 0x01000193;
+const FNV_PRIME = 0x01000193;
 const FNV_BASIS = 0x811c9dc5;
 
 /** No timestamp in the key; one in the API server's form (numbers); another (text). */
@@ -29,7 +29,10 @@ export const PART_NONE = 0;
 export const PART_TIME = 1;
 export const PART_TEXT = 2;
 
-/** FNV-1a over bytes[start..end). The workers compute it where the bytes are. */
+/**
+ * FNV-1a over bytes[start..end): the hash of an ASCII auditID as stored, which the classifier computes inline
+ * while it checks the id's bytes (plainPrefix).
+ */
 export function hashBytes(b: Uint8Array, start: number, end: number): number {
   let h = FNV_BASIS;
   for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, FNV_PRIME);
@@ -59,7 +62,7 @@ export function requestKeyPart(rrt: unknown): string {
  * position, the character it must be, or 0 for a digit. Its digits before the
  * `T`, between it and the `.`, and after are the key's three numbers.
  */
-export const TIME_FORM = Uint8Array.from('0000-00-00T00:00:00.000000Z', (c) => (c === '0' ? 0 : c.charCodeAt(0)));
+const TIME_FORM = Uint8Array.from('0000-00-00T00:00:00.000000Z', (c) => (c === '0' ? 0 : c.charCodeAt(0)));
 export const TIME_FORM_LENGTH = TIME_FORM.length;
 
 /**

@@ -19,7 +19,6 @@
  * A block that ends inside a multi-line document makes the main thread read
  * on from that block's start by itself, to the end of the file.
  */
-import { PART_TIME, timeText } from './id-set.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CoverageCollector } from '../coverage/collector.js';
@@ -35,6 +34,21 @@ import { decodeInto, matchRules, matchRulesIn, sourceOf, type DecodeCounters } f
 import type { PrefilterPlan } from './line-classifier.js';
 import { searchLayout } from './literal-search.js';
 import { keyEvent, type StageJudge } from './stage-judge.js';
+
+/**
+ * A reader of strings sent joined into one (ResultBuilder's channels): each
+ * call takes the next `len` characters, or gives undefined for a length of -1
+ * (no string).
+ */
+function joined(all: string): (len: number) => string | undefined {
+  let p = 0;
+  return (len) => {
+    if (len < 0) return undefined;
+    const s = all.slice(p, p + len);
+    p += len;
+    return s;
+  };
+}
 
 /** bytes read at a time when lines are read again */
 const WINDOW_BYTES = 256 << 10;
@@ -327,11 +341,10 @@ export class ParallelReader {
       for (const so of r.coverage.sources) for (const sg of [so.tokenInLog, so.secretData, so.reviewedToken]) if (sg && sg.file === file) sg.line += baseLine - 1;
       x.coverage.merge(r.coverage);
     }
-    const ids = r.ids;
-    const rrts = r.rrts;
-    let ip = 0;
-    let rrp = 0;
-    let frp = 0;
+    const ids = joined(r.ids);
+    const rrts = joined(r.rrts);
+    const fIds = joined(r.fIds);
+    const fRrts = joined(r.fRrts);
     let li = 0;
     let so = 0;
     let ti = 0;
@@ -339,7 +352,6 @@ export class ParallelReader {
     let oi = 0;
     let ri = 0;
     let fi = 0;
-    let fp = 0;
     let bi = 0;
     let bp = 0;
     const S = r.strs;
@@ -356,25 +368,17 @@ export class ParallelReader {
           const rlen = r.rrtLen[li]!;
           li++;
           if (len === -2) {
-            // an ASCII auditID as bytes, its requestReceivedTimestamp as its kind and numbers (FifoIdSet.hasBytes)
+            // an ASCII auditID as bytes, its requestReceivedTimestamp as its kind and numbers (FifoIdSet.hasBytes):
+            // the readers send keys so only without the detectors (block.ts), which need a record of the line
             const n = r.idByteLen[bi]!;
-            const h = r.idHash[bi]!;
-            const kind = r.keyKind[bi]!;
             const kn = 3 * bi;
+            judge.offerNoneBytes(r.idBytes, bp, bp + n, r.keyKind[bi]!, r.keyNum[kn]!, r.keyNum[kn + 1]!, r.keyNum[kn + 2]!, r.idHash[bi]!, stage);
             bi++;
-            if (det) {
-              let id = '';
-              for (let q = bp; q < bp + n; q++) id += String.fromCharCode(r.idBytes[q]!);
-              const rrt = kind === PART_TIME ? timeText(r.keyNum[kn]!, r.keyNum[kn + 1]!, r.keyNum[kn + 2]!) : undefined;
-              judge.offer({ event: keyEvent(id, stage, rrt), source: lightSource, t } as EventRecord, NO_MATCH, t);
-            } else judge.offerNoneBytes(r.idBytes, bp, bp + n, kind, r.keyNum[kn]!, r.keyNum[kn + 1]!, r.keyNum[kn + 2]!, h, stage);
             bp += n;
             break;
           }
-          const id = len < 0 ? undefined : ids.slice(ip, ip + len);
-          if (len > 0) ip += len;
-          const rrt = rlen < 0 ? undefined : rrts.slice(rrp, rrp + rlen);
-          if (rlen > 0) rrp += rlen;
+          const id = ids(len);
+          const rrt = rrts(rlen);
           if (det) {
             judge.offer({ event: keyEvent(id, stage, rrt), source: lightSource, t } as EventRecord, NO_MATCH, t);
           } else judge.offerNone(id, stage, rrt);
@@ -427,18 +431,8 @@ export class ParallelReader {
             const v = F[b + k]!;
             return v < 0 ? undefined : S[v];
           };
-          const idLen = r.fIdLen[fi]!;
-          let auditID: string | undefined;
-          if (idLen >= 0) {
-            auditID = r.fIds.slice(fp, fp + idLen);
-            fp += idLen;
-          }
-          const rrtLen = r.fRrtLen[fi]!;
-          let rrt: string | undefined;
-          if (rrtLen >= 0) {
-            rrt = r.fRrts.slice(frp, frp + rrtLen);
-            frp += rrtLen;
-          }
+          const auditID = fIds(r.fIdLen[fi]!);
+          const rrt = fRrts(r.fRrtLen[fi]!);
           const v = fv;
           v.username = str(2);
           v.nodes = F[b + 3]!;
