@@ -42,7 +42,7 @@ export interface EventHead {
   verb?: string;
   resource?: string;
   subresource?: string;
-  /** stageTimestamp, else requestReceivedTimestamp */
+  /** requestReceivedTimestamp, else stageTimestamp */
   time?: string;
   /** the line has a requestObject or responseObject (unknown: assume it may) */
   body?: boolean;
@@ -105,10 +105,10 @@ export class CoverageCollector {
    * cheaper than from the parsed event's fresh strings; the event itself for
    * the sample, exactly as `observe` samples.
    */
-  observeHeaded(rec: EventRecord, verb: string, resource: string, subresource: string, sec: number, time: string | undefined): void {
+  observeHeaded(rec: EventRecord, verb: string, resource: string, subresource: string, sec: number): void {
     const src = rec.source;
     const so = this.sourceOf(src.cluster, src.file);
-    const c = this.countHead(so, verb, resource, subresource, sec, time);
+    const c = this.countHead(so, verb, resource, subresource, sec, undefined);
     if (c.seen <= INSPECT_FIRST || c.special !== 0 || ((this.rnd = (Math.imul(this.rnd, 1664525) + 1013904223) | 0) >>> 27) === 0) this.inspectEvent(so, c, rec.event, src.format, src.file, src.line);
   }
 
@@ -139,12 +139,11 @@ export class CoverageCollector {
     const c = this.recentClass(so, verb, resource, subresource);
     c.n++;
     const n = ++c.seen;
-    const tStage = ev.stageTimestamp;
-    if (typeof tStage === 'string') this.time(so, tStage);
-    else {
-      const tReceived = ev.requestReceivedTimestamp;
-      if (typeof tReceived === 'string') this.time(so, tReceived);
-      else so.untimed++;
+    // the engine's event time (eventTime): when the request was received, else when the stage was written
+    const tReceived = ev.requestReceivedTimestamp;
+    if (typeof tReceived !== 'string' || !this.time(so, tReceived)) {
+      const tStage = ev.stageTimestamp;
+      if (typeof tStage !== 'string' || !this.time(so, tStage)) so.untimed++;
     }
     // everything else on a sample: every event of the first INSPECT_FIRST of a class, then one in INSPECT_EVERY
     // (32); every event of the classes that may hold credentials (TokenRequests, Secrets, TokenReviews)
@@ -380,8 +379,7 @@ export class CoverageCollector {
     c.n++;
     c.seen++;
     if (sec === sec) this.second(so, sec);
-    else if (time !== undefined) this.time(so, time);
-    else so.untimed++;
+    else if (time === undefined || !this.time(so, time)) so.untimed++;
     return c;
   }
 
@@ -434,7 +432,8 @@ export class CoverageCollector {
     return c;
   }
 
-  private time(so: SourceObservation, ts: string): void {
+  /** Marks the event time `ts` (false: it is no time). */
+  private time(so: SourceObservation, ts: string): boolean {
     let sec: number;
     // "2026-03-02T08:00:00.123456Z": in UTC the first 19 characters name the second.
     // lastIndexOf(prefix, 0) is the cheapest prefix test V8 offers (no allocation, native compare).
@@ -442,10 +441,7 @@ export class CoverageCollector {
     else if (ts.lastIndexOf(this.tsPrefixB, 0) === 0 && this.tsPrefixB !== '' && ts.charCodeAt(ts.length - 1) === 90) sec = this.tsSecB;
     else {
       const ms = parseTime(ts);
-      if (Number.isNaN(ms)) {
-        so.untimed++;
-        return;
-      }
+      if (Number.isNaN(ms)) return false;
       sec = Math.floor(ms / 1000);
       if (ts.length >= 20 && ts.charCodeAt(10) === 84 && ts.charCodeAt(ts.length - 1) === 90 && (ts.charCodeAt(19) === 46 || ts.length === 20)) {
         this.tsPrefixB = this.tsPrefixA;
@@ -455,6 +451,7 @@ export class CoverageCollector {
       }
     }
     this.second(so, sec);
+    return true;
   }
 
   /** Marks an event second (seconds since the epoch) in the source's time range and minute bitmap. */

@@ -91,17 +91,14 @@ export function headOf(line: string): EventHead | null {
       else if (d !== 0x7d) return null;
     }
   }
-  // the timestamps follow the bodies; only annotations (string values) come after them
-  const sts = line.lastIndexOf(K_STS);
-  if (sts >= 0) {
-    const t = plainString(line, sts + K_STS.length);
-    if (t) head.time = t.value;
-  }
-  if (head.time === undefined) {
-    const rrt = line.lastIndexOf(K_RRT);
-    if (rrt >= 0) {
-      const t = plainString(line, rrt + K_RRT.length);
-      if (t) head.time = t.value;
+  // the timestamps follow the bodies; only annotations (string values) come after them. The event time is the
+  // engine's (eventTime): when the request was received, else when the stage was written
+  for (const key of [K_RRT, K_STS]) {
+    const at = line.lastIndexOf(key);
+    const t = at >= 0 ? plainString(line, at + key.length) : null;
+    if (t) {
+      head.time = t.value;
+      break;
     }
   }
   return head;

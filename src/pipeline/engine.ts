@@ -78,7 +78,7 @@ export function observeSkipped(cov: CoverageCollector, c: LineClassifier, buf: B
   if (c.headCounted) return;
   const level = c.level;
   const body = level !== 'Metadata' && level !== 'None';
-  const want = cov.observeSkipped(file, decode.cluster, c.verb, c.resource, c.subresource, c.time, body, c.sec, c.headSample);
+  const want = cov.observeSkipped(file, decode.cluster, c.verb, c.resource, c.subresource, undefined, body, c.sec, c.headSample);
   c.setHeadSlot(cov.firstLeft, cov.special);
   if (!want) return;
   // decoded for the report alone: its counts are not the scan's (a skipped line holds nothing redaction would change)
@@ -151,7 +151,7 @@ export class Engine {
       event: (rec) => {
         if (cov) {
           const c = this.classifier!;
-          if (c.parsedHead(this.clsBuf!, this.clsEnd)) cov.observeHeaded(rec, c.verb, c.resource, c.subresource, c.sec, c.time);
+          if (c.parsedHead(this.clsBuf!, this.clsEnd)) cov.observeHeaded(rec, c.verb, c.resource, c.subresource, c.sec);
           else cov.observe(rec);
         }
         if (timed) this.stamp(rec);

@@ -27,8 +27,9 @@
  * no JavaScript beyond the call; the caller hands the slots' counts to the
  * collector (LineClassifier.foldHeads) before anything reads it.
  *
- * head(levelStart, levelEnd, verbStart, lineEnd, objectRefAt, stageTimestampAt, count) → i32
- *   (memory addresses; the last two are the search's hits, objectRefAt -1 when none)
+ * head(levelStart, levelEnd, verbStart, lineEnd, objectRefAt, timeColonAt, count) → i32
+ *   (memory addresses; objectRefAt is the search's hit, -1 when none; timeColonAt is the `:` before the
+ *   quoted event time, requestReceivedTimestamp's as the classifier found it)
  *   -1: not the common form (read it in JavaScript)
  *   else: slot | level << 8 | MISS | NEW_SECOND | COUNTED | SAMPLE; on MISS the
  *   class's byte ranges are at POSITIONS (six i32: verb, resource, subresource
@@ -77,7 +78,7 @@ const KNOWN_KEYS: [string, boolean][] = [
 
 function buildHeadModule(base: number): Uint8Array {
   // params: memory addresses, and whether to count
-  const LVS = 0, LVE = 1, VS = 2, E = 3, OBJ = 4, STS = 5, CNT = 6;
+  const LVS = 0, LVE = 1, VS = 2, E = 3, OBJ = 4, TC = 5, CNT = 6;
   // locals (zero at each call)
   const I = 7, C = 8, VE = 9, RS = 10, RE = 11, SS = 12, SE = 13, H = 14, LVL = 15, P = 16, KQ = 17, VQ = 18, FLAGS = 19, ENT = 20, K = 21, LEN = 22;
   const LOCALS = 16;
@@ -149,10 +150,10 @@ function buildHeadModule(base: number): Uint8Array {
   // ---- the verb: a string without escapes or control characters
   stringTo(VS, VE);
 
-  // ---- the event second: `"stageTimestamp":"YYYY-MM-DDTHH:MM:SS.ffffffZ"` (the API server's form)
-  c.get(STS).i32(18).op(I32_ADD).set(P);
-  byteNe(STS, 16, 0x3a);
-  byteNe(STS, 17, Q).op(I32_OR);
+  // ---- the event second: `:"YYYY-MM-DDTHH:MM:SS.ffffffZ"` (the API server's form)
+  c.get(TC).i32(2).op(I32_ADD).set(P);
+  byteNe(TC, 0, 0x3a);
+  byteNe(TC, 1, Q).op(I32_OR);
   // its closing quote comes before the line's last byte
   c.get(P).i32(27).op(I32_ADD).get(E).i32(1).op(I32_SUB).op(I32_GE_U).op(I32_OR);
   byteNe(P, 27, Q).op(I32_OR);
@@ -261,7 +262,7 @@ function buildHeadModule(base: number): Uint8Array {
   // the head is read (nothing below declines): its second is the last one now. Kept earlier, a line declined after
   // its second was read would leave the caller's second (parsed at NEW_SECOND) behind the reader's
   c.get(FLAGS).op(IF, VOID);
-  c.get(STS).i32(18).op(I32_ADD).set(P);
+  c.get(TC).i32(2).op(I32_ADD).set(P);
   c.i32(0).get(P).mem(I64_LOAD, 0, 0).mem(I64_STORE, 0, base + KEY);
   c.i32(0).get(P).mem(I64_LOAD, 0, 8).mem(I64_STORE, 0, base + KEY + 8);
   c.i32(0).get(P).mem(I32_LOAD, 0, 15).mem(I32_STORE, 0, base + KEY + 15);
@@ -334,7 +335,7 @@ function buildHeadModule(base: number): Uint8Array {
 
 /** A head reader over a searcher's memory, its state at `base` (HEAD_BYTES). */
 export class HeadReader {
-  readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, sts: number, count: number) => number;
+  readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, timeColon: number, count: number) => number;
   /** who reads with it: the class slots mean what that reader was told at each MISS */
   owner: object | null = null;
 

@@ -21,7 +21,6 @@ export const K_DETBODY = 16;
 export const K_AUDITID = 32;
 export const K_STAGE = 64;
 export const K_RRT = 128;
-export const K_STS = 256;
 export const K_VERB = 512;
 /** a backslash: where the line's escapes are */
 export const K_BS = 1024;
@@ -360,9 +359,8 @@ export class LineClassifier {
   verb = '';
   resource = '';
   subresource = '';
-  /** its event second (NaN: see `time`, the timestamp as text when it is not in the usual form, or none) */
+  /** its event second, from its requestReceivedTimestamp */
   sec = NaN;
-  time: string | undefined = undefined;
   private readonly secKey = new Uint8Array(19);
   private secValue = NaN;
   private readonly names = new Interner();
@@ -378,10 +376,10 @@ export class LineClassifier {
   private readonly slotResource: string[] = new Array<string>(HEAD_SLOTS).fill('');
   private readonly slotSubresource: string[] = new Array<string>(HEAD_SLOTS).fill('');
   private headSec = NaN;
-  // the last plain line's hits for parsedHead (hStsAt -1: no head to read)
+  // the last plain line's hits for parsedHead (hTimeAt, the `:` before its requestReceivedTimestamp's value; -1: no head to read)
   private hVerbAt = -1;
   private hObjAt = -1;
-  private hStsAt = -1;
+  private hTimeAt = -1;
   private hD = 0;
   /** heads the head reader read (the rest were read in JavaScript) */
   wasmHeads = 0;
@@ -502,8 +500,6 @@ export class LineClassifier {
     let head = false;
     let rrtAt = -1;
     let rrts = 0;
-    let stsAt = -1;
-    let stss = 0;
     let objAt = -1;
     let objs = 0;
     let nodeHits = 0;
@@ -555,10 +551,6 @@ export class LineClassifier {
         rrts++;
         rrtAt = pos + shift;
       }
-      if (k & K_STS) {
-        stss++;
-        stsAt = pos + shift;
-      }
       if (k & K_NODE) {
         nodeHits++;
         nodeAt = pos + shift;
@@ -599,7 +591,7 @@ export class LineClassifier {
     // where the head is, should the line be parsed (parsedHead)
     this.hVerbAt = verbAt;
     this.hObjAt = objAt;
-    this.hStsAt = stss === 1 && objs <= 1 ? stsAt : -1;
+    this.hTimeAt = rrts === 1 && objs <= 1 ? rrtAt + 26 : -1;
     this.hD = this.headBase - shift;
     if (rules.length > 1) rules.sort((a, b) => a - b);
     this.redact = (flags & K_REDACT) !== 0;
@@ -660,19 +652,20 @@ export class LineClassifier {
       this.keyF = f;
       this.idHash = mixTime(this.idHash, d, t, f);
     } else {
+      // no requestReceivedTimestamp (the API server writes one at every stage): the detectors and the report would
+      // take the event's time from its stageTimestamp, which the search does not look for, so it is parsed
+      if (this.plan.detectors || this.plan.coverage) return unclear;
       this.partStart = s;
       this.partEnd = s;
       this.keyKind = PART_NONE;
     }
     if (this.plan.detectors) {
-      if (stss > 1) return unclear;
-      const sq = stss === 1 ? this.timestampEnd(buf, stsAt, e, 16) : 0;
-      if (sq < 0) return unclear;
-      this.t = this.times.eventTimeBytes(buf, rrts === 1 ? rrtAt + 28 : -1, rq, stss === 1 ? stsAt + 18 : -1, sq);
+      // its event time (eventTime: requestReceivedTimestamp, else stageTimestamp): a form that is no date is parsed
+      this.t = this.times.eventTimeBytes(buf, rrtAt + 28, rq, -1, 0);
+      if (Number.isNaN(this.t)) return unclear;
     }
     // anything the head reader does not understand is parsed instead: the report then sees the event itself
-    // the head of a line with one stageTimestamp (the API server writes it at every stage; others are parsed)
-    if (this.plan.coverage && (stss !== 1 || objs > 1 || !this.head(buf, e, verbAt, objAt, stsAt, this.headBase - shift, this.headTarget !== null ? 1 : 0))) return unclear;
+    if (this.plan.coverage && (objs > 1 || !this.head(buf, e, verbAt, objAt, rrtAt + 26, this.headBase - shift, this.headTarget !== null ? 1 : 0))) return unclear;
     return kind;
   }
 
@@ -734,7 +727,8 @@ export class LineClassifier {
   /**
    * The coverage report's view of a line about to be skipped: its level (from
    * the prefix), verb, objectRef's resource and subresource, and event second
-   * (from its one stageTimestamp). The API server writes objectRef after the
+   * (from its one requestReceivedTimestamp, whose `:` is at `timeAt`: the
+   * event time the engine uses, eventTime). The API server writes objectRef after the
    * user, the source IPs and the user agent, none of which can hold an object
    * key named objectRef, and before responseStatus and the bodies; a request
    * without one is a non-resource request (/healthz), which has no body: so
@@ -745,22 +739,22 @@ export class LineClassifier {
    * one, else, or when it declines, here. False when the line is not in the
    * expected form: it is then parsed. Strings are interned.
    */
-  private head(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number, d: number, count: number): boolean {
+  private head(buf: Buffer, e: number, verbAt: number, objAt: number, timeAt: number, d: number, count: number): boolean {
     const hr = this.headReader;
     this.headSlot = -1;
     this.headSample = false;
     if (hr !== null) {
-      const r = hr.head(this.levelStart + d, this.levelEnd + d, verbAt + 8 + d, e + d, objAt < 0 ? -1 : objAt + d, stsAt + d, count);
+      const r = hr.head(this.levelStart + d, this.levelEnd + d, verbAt + 8 + d, e + d, objAt < 0 ? -1 : objAt + d, timeAt + d, count);
       if (r >= 0) {
         if (r & COUNTED) {
           this.headCounted = true;
           this.wasmHeads++;
           return true;
         }
-        if (this.wasmHead(buf, hr, r, d, stsAt)) return true;
+        if (this.wasmHead(buf, hr, r, d, timeAt)) return true;
       }
     }
-    return this.jsHead(buf, e, verbAt, objAt, stsAt);
+    return this.jsHead(buf, e, verbAt, objAt, timeAt);
   }
 
   /**
@@ -769,7 +763,7 @@ export class LineClassifier {
    * second, parsed when it changes. False: read the line in JavaScript (its
    * second's digits are no date).
    */
-  private wasmHead(buf: Buffer, hr: HeadReader, r: number, d: number, stsAt: number): boolean {
+  private wasmHead(buf: Buffer, hr: HeadReader, r: number, d: number, timeAt: number): boolean {
     const slot = r & 255;
     if (r & MISS) {
       // the slot's counts were the class it held: handed over before its names change
@@ -782,7 +776,7 @@ export class LineClassifier {
       this.slotSubresource[slot] = p[5]! > p[4]! ? this.names.get(buf, p[4]! - d, p[5]! - d) : '';
     }
     if (r & NEW_SECOND) {
-      const ms = Date.parse(`${buf.toString('latin1', stsAt + 18, stsAt + 37)}Z`);
+      const ms = Date.parse(`${buf.toString('latin1', timeAt + 2, timeAt + 21)}Z`);
       if (Number.isNaN(ms)) {
         hr.clearSecond();
         return false;
@@ -794,7 +788,6 @@ export class LineClassifier {
     this.resource = this.slotResource[slot]!;
     this.subresource = this.slotSubresource[slot]!;
     this.sec = this.headSec;
-    this.time = undefined;
     this.headSlot = slot;
     this.headSample = (r & SAMPLE) !== 0;
     this.wasmHeads++;
@@ -865,11 +858,11 @@ export class LineClassifier {
    * event is observed instead).
    */
   parsedHead(buf: Buffer, e: number): boolean {
-    return this.hStsAt >= 0 && this.head(buf, e, this.hVerbAt, this.hObjAt, this.hStsAt, this.hD, 0);
+    return this.hTimeAt >= 0 && this.head(buf, e, this.hVerbAt, this.hObjAt, this.hTimeAt, this.hD, 0);
   }
 
   /** The head in JavaScript: the reference, and the reader of every line the head reader declines. */
-  private jsHead(buf: Buffer, e: number, verbAt: number, objAt: number, stsAt: number): boolean {
+  private jsHead(buf: Buffer, e: number, verbAt: number, objAt: number, timeAt: number): boolean {
     this.level = levelAt(buf, this.levelStart, this.levelEnd);
     const vs = verbAt + 8;
     const ve = shortString(buf, vs, e, 64);
@@ -877,8 +870,8 @@ export class LineClassifier {
     this.verb = known(buf, vs, ve, VERBS, VERB_BYTES, this.names);
     this.resource = '';
     this.subresource = '';
-    // `"stageTimestamp":"`
-    if (buf[stsAt + 16] !== 0x3a || buf[stsAt + 17] !== Q || !this.second(buf, e, stsAt + 18)) return false;
+    // `:"` before the time's value
+    if (buf[timeAt] !== 0x3a || buf[timeAt + 1] !== Q || !this.second(buf, e, timeAt + 2)) return false;
     if (objAt < 0) return true;
     if (objAt < ve || buf[objAt - 1] !== 0x2c) return false;
     return this.objectRefFields(buf, e, objAt + 13);
@@ -924,15 +917,15 @@ export class LineClassifier {
   }
 
   /**
-   * The event second of the timestamp whose text starts at `p` (-1: none): the
-   * RFC 3339 UTC form the API server writes is read from its bytes, the second
-   * parsed once (as the report's parser would: Date.parse of the same text);
-   * anything else is left to the report as text (`time`).
+   * The event second of the timestamp whose text starts at `p`: the RFC 3339
+   * UTC form the API server writes is read from its bytes, the second parsed
+   * once (as the report's parser would: Date.parse of the same text). False
+   * for anything else, and for a text that is no date: the line is parsed,
+   * and the report takes the event's time as eventTime does (a
+   * requestReceivedTimestamp that is no date gives way to stageTimestamp).
    */
   private second(buf: Buffer, e: number, p: number): boolean {
     this.sec = NaN;
-    this.time = undefined;
-    if (p < 0) return true;
     // the API server's form has six fraction digits: its closing quote is where it is expected
     const q = buf[p + 27] === Q && buf[p + 26] === 0x5a ? p + 27 : shortString(buf, p, e, 64);
     if (q < 0 || (this.nbs > 0 && this.hasBackslash(p, q))) return false;
@@ -941,10 +934,7 @@ export class LineClassifier {
       if (q - p === 21) plain = false;
       for (let i = p + 20; plain && i < q - 1; i++) if (buf[i]! < 0x30 || buf[i]! > 0x39) plain = false;
     }
-    if (!plain) {
-      this.time = buf.toString('latin1', p, q);
-      return true;
-    }
+    if (!plain) return false;
     const key = this.secKey;
     // from the seconds' digits back: they are what changes
     let same = true;
@@ -960,9 +950,8 @@ export class LineClassifier {
       this.secValue = Number.isNaN(ms) ? NaN : Math.floor(ms / 1000);
       if (Number.isNaN(ms)) key.fill(0);
     }
-    if (Number.isNaN(this.secValue)) this.time = buf.toString('latin1', p, q);
-    else this.sec = this.secValue;
-    return true;
+    this.sec = this.secValue;
+    return !Number.isNaN(this.secValue);
   }
 
   /**
@@ -1009,14 +998,6 @@ export class LineClassifier {
       if (p >= a && p < b) return true;
     }
     return false;
-  }
-
-  /** The closing quote of the string value after the key at `at` (key length `klen` with quotes), or -1 when it is not a plain string. */
-  private timestampEnd(buf: Buffer, at: number, e: number, klen: number): number {
-    const p = at + klen + 2;
-    if (buf[p - 2] !== 0x3a || buf[p - 1] !== Q) return -1;
-    const q = shortString(buf, p, e, 64);
-    return q < 0 || this.hasBackslash(p, q) ? -1 : q;
   }
 
   /** Parses the fixed head of a plain raw event up to its stage, setting `id` and `stage`. */

@@ -43,7 +43,11 @@
  *    event-time bounds and sweep counter, which the replay does.
  * 6. The replayed fields are the event's: `"auditID"` and `"stage"` occur
  *    exactly once in the line (a duplicate key would win in JSON.parse),
- *    their values have no escapes; likewise each timestamp key at most once.
+ *    their values have no escapes; `"requestReceivedTimestamp"` at most once,
+ *    and exactly once, in the API server's form and a valid date, with the
+ *    detectors or the coverage report: it is their event time (eventTime),
+ *    and stageTimestamp, read only when it is missing or no date, is then
+ *    never needed (such lines are parsed).
  * 7. Nothing else looks at every event: the stage judge gets the replay, the
  *    correlation engine only sees judged rule matches, and the coverage
  *    collector gets the line's head (level, verb, objectRef's resource and
@@ -101,7 +105,7 @@ import { combineDetection, compiledOf, mostSelective } from '../sigma/index.js';
 import type { CItem, CValue, CompiledDetection } from '../sigma/index.js';
 import type { PatternInfo } from '../sigma/values.js';
 import { MAX_LITERALS, type SearchLiteral } from './literal-search.js';
-import { HEAD, K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_DETX, K_HEAD, K_KEY, K_NODE, K_OBJREF, K_REDACT, K_RRT, K_RULE, K_STAGE, K_STS, K_VERB, type PrefilterPlan } from './line-classifier.js';
+import { HEAD, K_AUDITID, K_BLOCK, K_BS, K_DET, K_DETBODY, K_DETX, K_HEAD, K_KEY, K_NODE, K_OBJREF, K_REDACT, K_RRT, K_RULE, K_STAGE, K_VERB, type PrefilterPlan } from './line-classifier.js';
 
 export type { PrefilterPlan };
 
@@ -283,9 +287,8 @@ export function planPrefilter(rules: readonly RuleSpec[], o: PlanOptions): { pla
     for (const d of DETECTOR_LITERALS) add(d, false, K_DET | (d === NODE_LITERAL ? K_NODE : K_DETX));
     for (const d of DETECTOR_BODY_LITERALS) add(d, false, K_DETBODY);
   }
-  // part of a skipped line's request key for the stage judge (and the detectors' event time)
+  // part of a skipped line's request key for the stage judge, and its event time for the detectors and the report
   add('"requestReceivedTimestamp"', false, K_RRT);
-  if (o.detectors || o.coverage) add('"stageTimestamp"', false, K_STS);
   // where a skipped line's objectRef starts, for the coverage report (LineClassifier.head)
   if (o.coverage) {
     add('"objectRef":{', false, K_OBJREF);

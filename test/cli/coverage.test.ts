@@ -140,3 +140,26 @@ test('the report is the same whatever the engine path: prefilter on or off, one 
     );
   }
 });
+
+test("the report's event time is the engine's (requestReceivedTimestamp, else stageTimestamp), on every engine path", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-cov-'));
+  const lines = [...generateCluster({ seed: 12, events: 2000, eventsPerSecond: 20 })].map((l) => l.line);
+  const lastEv = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+  const received = lastEv.requestReceivedTimestamp as string;
+  // a watch received with the last requests, its ResponseComplete written 40 minutes later
+  const written = new Date(Date.parse(received) + 40 * 60_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  const watch = { ...lastEv, auditID: 'long-watch', verb: 'watch', stage: 'ResponseComplete', stageTimestamp: written };
+  // and one without a requestReceivedTimestamp: its stageTimestamp is its time
+  const untimedReceived: Record<string, unknown> = { ...lastEv, auditID: 'no-received-time', stageTimestamp: received };
+  delete untimedReceived.requestReceivedTimestamp;
+  const log = writeLog(dir, 'watch.log', [...lines, JSON.stringify(watch), JSON.stringify(untimedReceived)]);
+  const first = (JSON.parse(lines[0]!) as { requestReceivedTimestamp: string }).requestReceivedTimestamp;
+  const second = (ts: string) => `${ts.slice(0, 19)}Z`;
+  for (const flags of [['--no-prefilter', '--workers', '1'], ['--workers', '1'], ['--workers', '2']]) {
+    const src = scanJson(dir, [log], flags).summary.coverage!.sources[0]!;
+    assert.equal(src.events, 2002, flags.join(' '));
+    assert.equal(src.time.first, second(first), flags.join(' '));
+    assert.equal(src.time.last, second(received), `${flags.join(' ')}: the watch counts when it was received`);
+    assert.deepEqual(src.time.gaps, [], flags.join(' '));
+  }
+});

@@ -39,7 +39,7 @@ test('headOf reads verb, resource, subresource and time as the API server writes
     assert.equal(h.verb, ev.verb);
     assert.equal(h.resource, ev.objectRef?.resource);
     assert.equal(h.subresource, ev.objectRef?.subresource);
-    assert.equal(h.time, ev.stageTimestamp ?? ev.requestReceivedTimestamp);
+    assert.equal(h.time, ev.requestReceivedTimestamp ?? ev.stageTimestamp, 'the event time (eventTime)');
     assert.equal(h.body, ev.requestObject !== undefined || ev.responseObject !== undefined);
   }
   const buf = Buffer.from(`xx\n${sample[0]}\nyy`);
@@ -48,7 +48,7 @@ test('headOf reads verb, resource, subresource and time as the API server writes
 
 test('headOf: a nested objectRef is not the event\'s; escapes and odd shapes give null, so the line is parsed', () => {
   const nested = '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"a","stage":"ResponseComplete","requestURI":"/healthz","verb":"get","user":{"username":"u"},"responseStatus":{"code":200},"requestObject":{"x":{"objectRef":{"resource":"secrets"}}},"requestReceivedTimestamp":"2026-03-02T08:00:00.000001Z","stageTimestamp":"2026-03-02T08:00:00.000002Z"}';
-  assert.deepEqual(headOf(nested), { verb: 'get', body: true, time: '2026-03-02T08:00:00.000002Z' });
+  assert.deepEqual(headOf(nested), { verb: 'get', body: true, time: '2026-03-02T08:00:00.000001Z' });
   const escapedName = '{"kind":"Event","verb":"get","objectRef":{"resource":"pods","namespace":"a","name":"we\\"ird","subresource":"log"},"stageTimestamp":"2026-03-02T08:00:00Z"}';
   assert.deepEqual(headOf(escapedName), { verb: 'get', body: false, resource: 'pods', subresource: 'log', time: '2026-03-02T08:00:00Z' });
   assert.equal(headOf('{"kind":"Event","verb":"get","objectRef":{"resource":"po\\u0064s"}}'), null);

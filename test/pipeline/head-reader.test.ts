@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateCluster } from '../../bench/generate/index.js';
 import { DETECTOR_IDS } from '../../src/detectors/detector-set.js';
+import { eventTime } from '../../src/event/time.js';
+import type { AuditEvent } from '../../src/event/types.js';
 import { COUNTED, HEAD_SLOTS, MISS, NEW_SECOND, SAMPLE } from '../../src/pipeline/head-reader.js';
 import { FACT, LAZY, LineClassifier, NODE, SKIP } from '../../src/pipeline/line-classifier.js';
 import { literalSearch, simdAvailable, type LiteralSearch } from '../../src/pipeline/literal-search.js';
@@ -30,7 +32,6 @@ interface Head {
   resource?: string;
   subresource?: string;
   sec?: number;
-  time?: string;
 }
 
 /** Classifies `lines` as one block, heads read by the head reader (wasm) or in JavaScript. */
@@ -45,7 +46,7 @@ function classifyAll(c: LineClassifier, s: LiteralSearch, lines: string[], wasm:
   for (const l of lines) {
     const e = p + Buffer.byteLength(l);
     const kind = c.classify(buf, p, e, p);
-    out.push(kind === SKIP || kind === LAZY || kind === NODE ? { kind, level: c.level, verb: c.verb, resource: c.resource, subresource: c.subresource, sec: c.sec, time: c.time } : { kind });
+    out.push(kind === SKIP || kind === LAZY || kind === NODE ? { kind, level: c.level, verb: c.verb, resource: c.resource, subresource: c.subresource, sec: c.sec } : { kind });
     p = e + 1;
   }
   return out;
@@ -70,14 +71,18 @@ const EDITS: [string, (l: string, r: () => number) => string][] = [
   ['level None', (l) => l.replace(/"level":"[A-Za-z]+"/, '"level":"None"')],
   ['level RequestResponse', (l) => l.replace(/"level":"[A-Za-z]+"/, '"level":"RequestResponse"')],
   ['level Requests', (l) => l.replace(/"level":"[A-Za-z]+"/, '"level":"Requests"')],
-  ['no fraction', (l) => l.replace(/("stageTimestamp":"[^"]{19})\.\d+Z"/, '$1Z"')],
-  ['3-digit fraction', (l) => l.replace(/("stageTimestamp":"[^"]{19}\.\d{3})\d+Z"/, '$1Z"')],
-  ['9-digit fraction', (l) => l.replace(/("stageTimestamp":"[^"]{19}\.\d+)Z"/, '$1123Z"')],
-  ['month 13', (l) => l.replace(/("stageTimestamp":"\d{4}-)\d\d/, '$113')],
-  ['February 30', (l) => l.replace(/("stageTimestamp":"\d{4}-)\d\d-\d\d/, '$102-30')],
-  ['space for T', (l) => l.replace(/("stageTimestamp":"\d{4}-\d\d-\d\d)T/, '$1 ')],
-  ['offset time', (l) => l.replace(/("stageTimestamp":"[^"]{19}\.\d+)Z"/, '$1+02:00"')],
-  ['letter in fraction', (l) => l.replace(/("stageTimestamp":"[^"]{19}\.\d\d)\d/, '$1x')],
+  ['no fraction', (l) => l.replace(/("requestReceivedTimestamp":"[^"]{19})\.\d+Z"/, '$1Z"')],
+  ['3-digit fraction', (l) => l.replace(/("requestReceivedTimestamp":"[^"]{19}\.\d{3})\d+Z"/, '$1Z"')],
+  ['9-digit fraction', (l) => l.replace(/("requestReceivedTimestamp":"[^"]{19}\.\d+)Z"/, '$1123Z"')],
+  ['month 13', (l) => l.replace(/("requestReceivedTimestamp":"\d{4}-)\d\d/, '$113')],
+  ['February 30', (l) => l.replace(/("requestReceivedTimestamp":"\d{4}-)\d\d-\d\d/, '$102-30')],
+  ['space for T', (l) => l.replace(/("requestReceivedTimestamp":"\d{4}-\d\d-\d\d)T/, '$1 ')],
+  ['offset time', (l) => l.replace(/("requestReceivedTimestamp":"[^"]{19}\.\d+)Z"/, '$1+02:00"')],
+  ['letter in fraction', (l) => l.replace(/("requestReceivedTimestamp":"[^"]{19}\.\d\d)\d/, '$1x')],
+  // the event time is requestReceivedTimestamp's (eventTime): without one the line is parsed; stageTimestamp is not read
+  ['no requestReceivedTimestamp', (l) => l.replace(/"requestReceivedTimestamp":"[^"]*",/, '')],
+  ['stageTimestamp month 13', (l) => l.replace(/("stageTimestamp":"\d{4}-)\d\d/, '$113')],
+  ['stageTimestamp hours later', (l) => l.replace(/("stageTimestamp":"[^"]{11})\d\d/, '$123')],
   ['escaped resource', (l) => l.replace(/"resource":"([a-z]+)"/, '"resource":"$1\\u0073"')],
   ['empty resource', (l) => l.replace(/"resource":"[a-z]+"/, '"resource":""')],
   ['non-ASCII resource', (l) => l.replace(/"resource":"[a-z]+"/, '"resource":"pödß"')],
@@ -124,7 +129,7 @@ test('the head reader reads the common form, keeps classes and the last second, 
     const at = (k: string) => h.inputAddress + line.indexOf(k);
     const lv = line.indexOf('"level":"') + 9;
     const lvEnd = line.indexOf('"', lv);
-    return r.head(h.inputAddress + lv, h.inputAddress + lvEnd, at('"verb":"') + 8, h.inputAddress + line.length, obj ? at('"objectRef":{') : -1, at('"stageTimestamp"'), 0);
+    return r.head(h.inputAddress + lv, h.inputAddress + lvEnd, at('"verb":"') + 8, h.inputAddress + line.length, obj ? at('"objectRef":{') : -1, at('"requestReceivedTimestamp"') + 26, 0);
   };
   const first = run(LINE);
   assert.ok(first >= 0 && (first & MISS) !== 0 && (first & NEW_SECOND) !== 0, 'a new class and a new second');
@@ -136,13 +141,13 @@ test('the head reader reads the common form, keeps classes and the last second, 
   assert.equal(p[0]! - base, LINE.indexOf('"verb":"') + 8);
   const again = run(LINE);
   assert.equal(again, first & 255, 'the same class and second: the slot alone');
-  const later = run(LINE.replace('T08:00:00.000002Z', 'T08:00:01.000002Z'));
+  const later = run(LINE.replace('T08:00:00.000001Z', 'T08:00:01.000001Z'));
   assert.equal(later, (first & 255) | NEW_SECOND);
   assert.ok((run(LINE.replace(',"subresource":"log"', '')) & MISS) !== 0, 'get pods without a subresource is another class');
   assert.ok(run(LINE, false) >= 0, 'no objectRef: a non-resource request');
   assert.equal(run(LINE.replace('"level":"Metadata"', '"level":"Meta"')), -1);
   assert.equal(run(LINE.replace('"verb":"get"', '"verb":"g\\u0065t"')), -1);
-  assert.equal(run(LINE.replace('00:00.000002Z', '00:00Z')), -1);
+  assert.equal(run(LINE.replace('00:00.000001Z', '00:00Z')), -1);
   assert.equal(run(LINE.replace('"resource":"pods"', '"resource":"po\\"ds"')), -1);
   // objectRef read to its end: the subresource anywhere after the resource, but the resource first and every key once
   assert.equal(run(LINE.replace('"apiVersion":"v1","subresource":"log"}', '"subresource":"log","apiVersion":"v1"}')) & 255, first & 255);
@@ -153,11 +158,11 @@ test('the head reader reads the common form, keeps classes and the last second, 
   assert.equal(run(LINE.replace('"name":"p"', '"name":1')), -1);
   // a line declined after its second was read does not keep that second: the next line of it is a new second
   // (else the caller, which parses the second only at NEW_SECOND, would give that line the second before)
-  const next = LINE.replace('T08:00:00.000002Z', 'T08:00:07.000002Z');
+  const next = LINE.replace('T08:00:00.000001Z', 'T08:00:07.000001Z');
   assert.equal(run(next.replace('"name":"p"', '"name":"p","resource":"secrets"')), -1);
   assert.ok((run(next) & NEW_SECOND) !== 0, 'the second of a declined line is not kept');
   // a second the pattern admits but no calendar has: reported new, and forgotten on request
-  const bad = LINE.replace('2026-03-02T08:00:00.000002Z', '2026-13-02T08:00:00.000002Z');
+  const bad = LINE.replace('2026-03-02T08:00:00.000001Z', '2026-13-02T08:00:00.000001Z');
   assert.ok((run(bad) & NEW_SECOND) !== 0);
   assert.equal(run(bad) & NEW_SECOND, 0, 'kept until cleared');
   r.clearSecond();
@@ -203,9 +208,10 @@ for (const detectors of [false, true]) {
       } catch {
         continue;
       }
-      const ev = parsed as { verb: string; objectRef?: { resource?: string; subresource?: string }; stageTimestamp: string };
-      const sec = Math.floor(Date.parse(ev.stageTimestamp) / 1000);
-      assert.deepEqual([h.verb, h.resource, h.subresource, Number.isNaN(h.sec!) ? h.time : h.sec], [ev.verb, ev.objectRef?.resource ?? '', ev.objectRef?.subresource ?? '', Number.isNaN(h.sec!) ? ev.stageTimestamp : sec], `line ${i % lines.length} (${i < lines.length ? 'WebAssembly' : 'JavaScript'}): ${lines[i % lines.length]!.slice(0, 400)}`);
+      const ev = parsed as AuditEvent & { verb: string };
+      // the event time the engine uses (requestReceivedTimestamp, else stageTimestamp), to the second
+      const sec = Math.floor(eventTime(ev) / 1000);
+      assert.deepEqual([h.verb, h.resource, h.subresource, h.sec], [ev.verb, ev.objectRef?.resource ?? '', ev.objectRef?.subresource ?? '', sec], `line ${i % lines.length} (${i < lines.length ? 'WebAssembly' : 'JavaScript'}): ${lines[i % lines.length]!.slice(0, 400)}`);
     }
     const heads = want.filter((h) => h.verb !== undefined).length;
     assert.ok(heads > lines.length / 2, `${heads} heads of ${lines.length} lines`);
@@ -244,7 +250,7 @@ test('counting: a slot counts its lines once the caller has sampled its first on
     input.set(Buffer.from(line));
     const at = (k: string) => h.inputAddress + line.indexOf(k);
     const lv = line.indexOf('"level":"') + 9;
-    return r.head(h.inputAddress + lv, h.inputAddress + line.indexOf('"', lv), at('"verb":"') + 8, h.inputAddress + line.length, at('"objectRef":{'), at('"stageTimestamp"'), count);
+    return r.head(h.inputAddress + lv, h.inputAddress + line.indexOf('"', lv), at('"verb":"') + 8, h.inputAddress + line.length, at('"objectRef":{'), at('"requestReceivedTimestamp"') + 26, count);
   };
   const first = run(LINE);
   const slot = first & 255;
@@ -257,12 +263,12 @@ test('counting: a slot counts its lines once the caller has sampled its first on
   assert.equal(counts[slot], 0);
   // a new second is the caller's too (it records the second)
   r.setSlot(slot, 0, false);
-  assert.equal(run(LINE.replace('T08:00:00.000002Z', 'T08:00:01.000002Z')), slot | NEW_SECOND);
+  assert.equal(run(LINE.replace('T08:00:00.000001Z', 'T08:00:01.000001Z')), slot | NEW_SECOND);
   assert.equal(counts[slot], 0);
   // then lines are counted, except one in 1,024 at random, sampled
   let counted = 0;
   let sampled = 0;
-  const later = LINE.replace('T08:00:00.000002Z', 'T08:00:01.000002Z');
+  const later = LINE.replace('T08:00:00.000001Z', 'T08:00:01.000001Z');
   for (let i = 0; i < 50_000; i++) {
     const x = run(later);
     if (x === (slot | COUNTED)) counted++;

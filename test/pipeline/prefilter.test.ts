@@ -99,8 +99,11 @@ test('line classification with the detectors: their literals are parsed, the res
   const c = classifier(true);
   assert.equal(classify(c, PLAIN), SKIP);
   assert.equal(c.t, Date.parse('2026-03-02T08:00:00.000Z'), 'the event time, from requestReceivedTimestamp');
-  assert.equal(classify(c, PLAIN.replace('"requestReceivedTimestamp":"2026-03-02T08:00:00.000001Z",', '')), SKIP);
-  assert.equal(c.t, Date.parse('2026-03-02T08:00:00.000Z'), 'else from stageTimestamp');
+  // without one the event time is stageTimestamp's, which the search does not look for: parsed (the API server
+  // writes a requestReceivedTimestamp at every stage)
+  assert.equal(classify(c, PLAIN.replace('"requestReceivedTimestamp":"2026-03-02T08:00:00.000001Z",', '')), PARSE_ALL);
+  // one in the API server's form that is no date: parsed too (eventTime then takes stageTimestamp)
+  assert.equal(classify(c, PLAIN.replace('"requestReceivedTimestamp":"2026-03-02T08:00:00.000001Z"', '"requestReceivedTimestamp":"2026-13-02T08:00:00.000001Z"')), PARSE_ALL);
   // the request's key takes the time as numbers in the API server's form only: another form is parsed (the judge reads the event)
   assert.equal(classify(c, PLAIN.replace('"requestReceivedTimestamp":"2026-03-02T08:00:00.000001Z"', '"requestReceivedTimestamp":"2026-03-02T08:00:01.5+01:00"')), PARSE_ALL);
   assert.equal(classify(c, PLAIN.replace('"requestReceivedTimestamp":"2026-03-02T08:00:00.000001Z"', '"requestReceivedTimestamp":"2026-03-02T08:00:00.000001Z","x":{"requestReceivedTimestamp":"y"}')), PARSE_ALL, 'two of them');
@@ -111,7 +114,10 @@ test('line classification with the detectors: their literals are parsed, the res
   assert.equal(classify(c, PLAIN.replace('alice@example.com', 'system:node:worker-1')), PARSE_PLAIN);
   assert.equal(classify(c, PLAIN.replace('"configmaps"', '"pods"')), PARSE_PLAIN);
   assert.equal(c.detBody, true);
-  assert.equal(classify(c, PLAIN.replace('"stageTimestamp":"2026', '"stageTimestamp":"\\u0032026')), PARSE_ALL);
+  assert.equal(classify(c, PLAIN.replace('"requestReceivedTimestamp":"2026', '"requestReceivedTimestamp":"\\u0032026')), PARSE_ALL);
+  // stageTimestamp is not the event time when requestReceivedTimestamp is there: not read at all
+  assert.equal(classify(c, PLAIN.replace('"stageTimestamp":"2026', '"stageTimestamp":"\\u0032026')), SKIP);
+  assert.equal(c.t, Date.parse('2026-03-02T08:00:00.000Z'));
 });
 
 /** Every object in the format fixtures, and the objects in their top-level arrays. */
