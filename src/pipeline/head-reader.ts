@@ -1,7 +1,8 @@
 /**
  * The coverage report's head of a skipped line (level, verb, objectRef's
- * resource and subresource, event second), read in WebAssembly from the
- * searcher's memory, where the block already is.
+ * resource and subresource), read in WebAssembly from the searcher's memory,
+ * where the block already is. (Its event second the classifier has read
+ * already, as part of the request's key.)
  *
  * Read in JavaScript (LineClassifier.head) the same bytes cost about 0.4 µs
  * a line here, most of a skipped line's share of the report: a JavaScript
@@ -11,8 +12,7 @@
  * it must give exactly what the JavaScript reader gives (a test compares
  * them on generated and mutated lines).
  *
- * It also keeps, in its memory, the last event second's text and a small
- * direct-mapped table of request classes (verb, resource, subresource as
+ * It also keeps, in its memory, a small direct-mapped table of request classes (verb, resource, subresource as
  * eight-byte words, hashed and compared a word at a time): a line of a known
  * class costs no string at all, and the caller maps the slot to the strings
  * it made when the class was new (MISS). Names longer than their words
@@ -20,18 +20,18 @@
  *
  * With `count` set (a skipped line, not one the scan parses), it also counts
  * the line in its slot when nothing about it needs JavaScript: not a MISS,
- * not a NEW_SECOND, not one the report may sample (the class's first events,
+ * not one the report may sample (the class's first events,
  * a credential-bearing class's lines with a body: the caller decides, as
  * CoverageCollector.observeSkipped does), and not the one in SKIPPED_EVERY
  * drawn at random (SAMPLE: the caller samples it). A skipped line then costs
  * no JavaScript beyond the call; the caller hands the slots' counts to the
  * collector (LineClassifier.foldHeads) before anything reads it.
  *
- * head(levelStart, levelEnd, verbStart, lineEnd, objectRefAt, timeColonAt, count) → i32
- *   (memory addresses; objectRefAt is the search's hit, -1 when none; timeColonAt is the `:` before the
- *   quoted event time, requestReceivedTimestamp's as the classifier found it)
+ * head(levelStart, levelEnd, verbStart, lineEnd, objectRefAt, count) → i32
+ *   (memory addresses; objectRefAt is the search's hit, -1 when none; count is zero when the caller must see the
+ *   line anyway: a new event second, which the report must record)
  *   -1: not the common form (read it in JavaScript)
- *   else: slot | level << 8 | MISS | NEW_SECOND | COUNTED | SAMPLE; on MISS the
+ *   else: slot | level << 8 | MISS | COUNTED | SAMPLE; on MISS the
  *   class's byte ranges are at POSITIONS (six i32: verb, resource, subresource
  *   starts and ends).
  */
@@ -48,13 +48,11 @@ const WORDS = VERB_WORDS + RESOURCE_WORDS + SUBRESOURCE_WORDS;
 /** a slot's entry: the lengths word, then the words */
 const ENTRY = 8 + 8 * WORDS;
 export const MISS = 1 << 10;
-export const NEW_SECOND = 1 << 11;
 /** (count) the line is counted in its slot: nothing more to do for the report */
 export const COUNTED = 1 << 12;
 /** (count) the line is drawn for the report's sample: the caller counts it and decodes it */
 export const SAMPLE = 1 << 13;
-const KEY = 0; // the last second's text: 19 bytes
-const POSITIONS = 32; // 6 × i32
+const POSITIONS = 32; // 6 × i32 (bytes 0 to 31 are free)
 const RNG = 56; // the sampling generator's state (i32)
 const TABLE = 64;
 const COUNTS = TABLE + HEAD_SLOTS * ENTRY; // per slot, lines counted (i32)
@@ -78,14 +76,14 @@ const KNOWN_KEYS: [string, boolean][] = [
 
 function buildHeadModule(base: number): Uint8Array {
   // params: memory addresses, and whether to count
-  const LVS = 0, LVE = 1, VS = 2, E = 3, OBJ = 4, TC = 5, CNT = 6;
+  const LVS = 0, LVE = 1, VS = 2, E = 3, OBJ = 4, CNT = 5;
   // locals (zero at each call)
-  const I = 7, C = 8, VE = 9, RS = 10, RE = 11, SS = 12, SE = 13, H = 14, LVL = 15, P = 16, KQ = 17, VQ = 18, FLAGS = 19, ENT = 20, K = 21, LEN = 22;
-  const LOCALS = 16;
+  const I = 6, C = 7, VE = 8, RS = 9, RE = 10, SS = 11, SE = 12, H = 13, LVL = 14, P = 15, KQ = 16, VQ = 17, ENT = 18, K = 19, LEN = 20;
+  const LOCALS = 15;
   // v128 locals: the input, and the bytes that end a plain string's scan
-  const V = 23, VQUOTE = 24, VBS = 25, VSPACE = 26;
+  const V = 21, VQUOTE = 22, VBS = 23, VSPACE = 24;
   // i64 locals: the names' words, and their hash
-  const W = 27, HA = W + WORDS;
+  const W = 25, HA = W + WORDS;
   const c = new Code();
   /** pushes (byte at local + off) != v */
   const byteNe = (local: number, off: number, v: number) => c.load8(local, off).i32(v).op(I32_NE);
@@ -149,34 +147,6 @@ function buildHeadModule(base: number): Uint8Array {
 
   // ---- the verb: a string without escapes or control characters
   stringTo(VS, VE);
-
-  // ---- the event second: `:"YYYY-MM-DDTHH:MM:SS.ffffffZ"` (the API server's form)
-  c.get(TC).i32(2).op(I32_ADD).set(P);
-  byteNe(TC, 0, 0x3a);
-  byteNe(TC, 1, Q).op(I32_OR);
-  // its closing quote comes before the line's last byte
-  c.get(P).i32(27).op(I32_ADD).get(E).i32(1).op(I32_SUB).op(I32_GE_U).op(I32_OR);
-  byteNe(P, 27, Q).op(I32_OR);
-  byteNe(P, 26, 0x5a).op(I32_OR);
-  byteNe(P, 19, 0x2e).op(I32_OR);
-  const notDigit = (off: number) => c.load8(P, off).i32(0x30).op(I32_SUB).i32(9).op(I32_GT_U).op(I32_OR);
-  for (let j = 20; j <= 25; j++) notDigit(j);
-  c.failIf();
-  // the last line's second (its 19 bytes at KEY): nothing to parse
-  c.get(P).mem(I64_LOAD, 0, 0).i32(0).mem(I64_LOAD, 0, base + KEY).op(I64_NE);
-  c.get(P).mem(I64_LOAD, 0, 8).i32(0).mem(I64_LOAD, 0, base + KEY + 8).op(I64_NE).op(I32_OR);
-  c.get(P).mem(I32_LOAD, 0, 15).i32(0).mem(I32_LOAD, 0, base + KEY + 15).op(I32_NE).op(I32_OR);
-  c.op(IF, VOID);
-  {
-    // a new second: digits and separators where RFC 3339 puts them (the caller parses it, and clears KEY if it is no date)
-    c.i32(0);
-    for (const j of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) notDigit(j);
-    for (const [j, v] of [[4, 0x2d], [7, 0x2d], [10, 0x54], [13, 0x3a], [16, 0x3a]] as const) byteNe(P, j, v).op(I32_OR);
-    c.failIf();
-    // (kept as the last second only once the whole head is read: see below)
-    c.i32(NEW_SECOND).set(FLAGS);
-  }
-  c.op(END);
 
   // ---- objectRef, as LineClassifier.objectRefFields: string fields without escapes, resource first, each key once
   c.get(OBJ).i32(0).op(I32_GE_S).op(IF, VOID);
@@ -259,14 +229,6 @@ function buildHeadModule(base: number): Uint8Array {
   c.get(RE).get(RS).op(I32_SUB).i32(8 * RESOURCE_WORDS).op(I32_GT_U).op(I32_OR);
   c.get(SE).get(SS).op(I32_SUB).i32(8 * SUBRESOURCE_WORDS).op(I32_GT_U).op(I32_OR);
   c.failIf();
-  // the head is read (nothing below declines): its second is the last one now. Kept earlier, a line declined after
-  // its second was read would leave the caller's second (parsed at NEW_SECOND) behind the reader's
-  c.get(FLAGS).op(IF, VOID);
-  c.get(TC).i32(2).op(I32_ADD).set(P);
-  c.i32(0).get(P).mem(I64_LOAD, 0, 0).mem(I64_STORE, 0, base + KEY);
-  c.i32(0).get(P).mem(I64_LOAD, 0, 8).mem(I64_STORE, 0, base + KEY + 8);
-  c.i32(0).get(P).mem(I32_LOAD, 0, 15).mem(I32_STORE, 0, base + KEY + 15);
-  c.op(END);
   // Each name is read eight bytes at a time, little-endian, the bytes past its end masked to zero: names hold no
   // zero byte (no control characters), so equal words and lengths are equal names. A byte-at-a-time hash and
   // compare cost about 900 instructions a line, mostly the loops' own overhead (four bytes at a time saved 7 %).
@@ -301,8 +263,8 @@ function buildHeadModule(base: number): Uint8Array {
     }
     c.op(I64_EQZ).op(I32_EQZ).op(BR_IF, 0);
     // a known class: the answer R in H (the hash is spent)
-    c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).get(FLAGS).op(I32_OR).set(H);
-    c.get(CNT).get(FLAGS).op(I32_EQZ).op(I32_AND).op(IF, VOID);
+    c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).set(H);
+    c.get(CNT).op(IF, VOID);
     {
       // the caller decides (it may sample the line): the class's first events, while FIRST is above zero as the
       // caller sets it, and a credential-bearing class's lines with a body (Request or RequestResponse)
@@ -327,15 +289,15 @@ function buildHeadModule(base: number): Uint8Array {
   c.get(ENT).get(LEN).mem(I32_STORE, 2, 0);
   for (let j = 0; j < WORDS; j++) c.get(ENT).get(W + j).mem(I64_STORE, 3, 8 + 8 * j);
   [VS, VE, RS, RE, SS, SE].forEach((l, k) => c.i32(0).get(l).mem(I32_STORE, 2, base + POSITIONS + 4 * k));
-  c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).get(FLAGS).op(I32_OR).i32(MISS).op(I32_OR);
+  c.get(K).get(LVL).i32(8).op(I32_SHL).op(I32_OR).i32(MISS).op(I32_OR);
   c.op(END);
 
-  return oneFunctionModule('head', 7, LOCALS, 4, c.b, WORDS + 1);
+  return oneFunctionModule('head', 6, LOCALS, 4, c.b, WORDS + 1);
 }
 
 /** A head reader over a searcher's memory, its state at `base` (HEAD_BYTES). */
 export class HeadReader {
-  readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, timeColon: number, count: number) => number;
+  readonly head: (lvS: number, lvE: number, vs: number, e: number, obj: number, count: number) => number;
   /** who reads with it: the class slots mean what that reader was told at each MISS */
   owner: object | null = null;
 
@@ -383,11 +345,6 @@ export class HeadReader {
     this.countView = new Int32Array(b, this.base + COUNTS, HEAD_SLOTS);
     this.firstView = new Int32Array(b, this.base + FIRST, HEAD_SLOTS);
     this.specialView = new Uint8Array(b, this.base + SPECIAL, HEAD_SLOTS);
-  }
-
-  /** Forgets the last second (its text was no date). */
-  clearSecond(): void {
-    new Uint8Array(this.memory.buffer, this.base + KEY, 24).fill(0);
   }
 
   /** Forgets everything: a new owner's slots start empty. */

@@ -8,7 +8,7 @@ import { isFinalStage } from '../event/types.js';
 import { FactReader } from './fact-reader.js';
 import { TimeParser } from './time-parser.js';
 import { jsTape, TAPE_TOKENS, type TapeReader } from './json-tape.js';
-import { COUNTED, HEAD_SLOTS, MISS, NEW_SECOND, SAMPLE, type HeadReader } from './head-reader.js';
+import { COUNTED, HEAD_SLOTS, MISS, SAMPLE, type HeadReader } from './head-reader.js';
 import type { LiteralSearch, SearchLiteral } from './literal-search.js';
 import { mixTime, PART_NONE, PART_TIME, TIME_FORM_LENGTH } from './id-set.js';
 
@@ -226,6 +226,8 @@ class RecentStrings {
   }
 }
 const RECENT_SLOTS = 64;
+/** event seconds remembered as recorded (a power of two) */
+const MARKED_SLOTS = 16;
 
 function levelAt(buf: Buffer, p: number, q: number): string {
   return known(buf, p, q, LEVELS, LEVEL_BYTES);
@@ -375,7 +377,14 @@ export class LineClassifier {
   private readonly slotVerb: string[] = new Array<string>(HEAD_SLOTS).fill('');
   private readonly slotResource: string[] = new Array<string>(HEAD_SLOTS).fill('');
   private readonly slotSubresource: string[] = new Array<string>(HEAD_SLOTS).fill('');
-  private headSec = NaN;
+  /**
+   * Event seconds the report has recorded for the head reader's target (the
+   * engine hands it every line the reader does not count): a line of one of
+   * them may be counted in the reader, as recording a second again changes
+   * nothing. Direct-mapped by the request key's numbers: day, time of day
+   * (-1: empty), and the second since the epoch.
+   */
+  private readonly marked = new Float64Array(3 * MARKED_SLOTS).fill(-1);
   // the last plain line's hits for parsedHead (hTimeAt, the `:` before its requestReceivedTimestamp's value; -1: no head to read)
   private hVerbAt = -1;
   private hObjAt = -1;
@@ -664,8 +673,28 @@ export class LineClassifier {
       this.t = this.times.eventTimeBytes(buf, rrtAt + 28, rq, -1, 0);
       if (Number.isNaN(this.t)) return unclear;
     }
-    // anything the head reader does not understand is parsed instead: the report then sees the event itself
-    if (this.plan.coverage && (objs > 1 || !this.head(buf, e, verbAt, objAt, rrtAt + 26, this.headBase - shift, this.headTarget !== null ? 1 : 0))) return unclear;
+    if (this.plan.coverage) {
+      if (objs > 1) return unclear;
+      // the event second, from the key's numbers: one the report has recorded lets the head reader count the line
+      const m = this.marked;
+      const slot = 3 * ((this.keyT + this.keyD) & (MARKED_SLOTS - 1));
+      const recorded = m[slot + 1] === this.keyT && m[slot] === this.keyD;
+      if (recorded) this.sec = m[slot + 2]!;
+      else {
+        const ms = Date.parse(`${buf.toString('latin1', rrtAt + 28, rrtAt + 47)}Z`);
+        // no date (the judge's numbers are only digits): parsed, and the report takes stageTimestamp as eventTime does
+        if (Number.isNaN(ms)) return unclear;
+        this.sec = Math.floor(ms / 1000);
+      }
+      // anything the head reader does not understand is parsed instead: the report then sees the event itself
+      if (!this.head(buf, e, verbAt, objAt, this.headBase - shift, this.headTarget !== null && recorded ? 1 : 0)) return unclear;
+      if (!recorded && this.headTarget !== null) {
+        // the engine hands the line to the report (it is not counted), which records its second
+        m[slot] = this.keyD;
+        m[slot + 1] = this.keyT;
+        m[slot + 2] = this.sec;
+      }
+    }
     return kind;
   }
 
@@ -739,22 +768,22 @@ export class LineClassifier {
    * one, else, or when it declines, here. False when the line is not in the
    * expected form: it is then parsed. Strings are interned.
    */
-  private head(buf: Buffer, e: number, verbAt: number, objAt: number, timeAt: number, d: number, count: number): boolean {
+  private head(buf: Buffer, e: number, verbAt: number, objAt: number, d: number, count: number): boolean {
     const hr = this.headReader;
     this.headSlot = -1;
     this.headSample = false;
     if (hr !== null) {
-      const r = hr.head(this.levelStart + d, this.levelEnd + d, verbAt + 8 + d, e + d, objAt < 0 ? -1 : objAt + d, timeAt + d, count);
+      const r = hr.head(this.levelStart + d, this.levelEnd + d, verbAt + 8 + d, e + d, objAt < 0 ? -1 : objAt + d, count);
       if (r >= 0) {
         if (r & COUNTED) {
           this.headCounted = true;
           this.wasmHeads++;
           return true;
         }
-        if (this.wasmHead(buf, hr, r, d, timeAt)) return true;
+        if (this.wasmHead(buf, hr, r, d)) return true;
       }
     }
-    return this.jsHead(buf, e, verbAt, objAt, timeAt);
+    return this.jsHead(buf, e, verbAt, objAt);
   }
 
   /**
@@ -763,7 +792,7 @@ export class LineClassifier {
    * second, parsed when it changes. False: read the line in JavaScript (its
    * second's digits are no date).
    */
-  private wasmHead(buf: Buffer, hr: HeadReader, r: number, d: number, timeAt: number): boolean {
+  private wasmHead(buf: Buffer, hr: HeadReader, r: number, d: number): boolean {
     const slot = r & 255;
     if (r & MISS) {
       // the slot's counts were the class it held: handed over before its names change
@@ -775,19 +804,10 @@ export class LineClassifier {
       this.slotResource[slot] = p[3]! > p[2]! ? this.recentResources.get(buf, p[2]! - d, p[3]! - d, this.names) : '';
       this.slotSubresource[slot] = p[5]! > p[4]! ? this.names.get(buf, p[4]! - d, p[5]! - d) : '';
     }
-    if (r & NEW_SECOND) {
-      const ms = Date.parse(`${buf.toString('latin1', timeAt + 2, timeAt + 21)}Z`);
-      if (Number.isNaN(ms)) {
-        hr.clearSecond();
-        return false;
-      }
-      this.headSec = Math.floor(ms / 1000);
-    }
     this.level = LEVELS[(r >> 8) & 3]!;
     this.verb = this.slotVerb[slot]!;
     this.resource = this.slotResource[slot]!;
     this.subresource = this.slotSubresource[slot]!;
-    this.sec = this.headSec;
     this.headSlot = slot;
     this.headSample = (r & SAMPLE) !== 0;
     this.wasmHeads++;
@@ -836,7 +856,7 @@ export class LineClassifier {
     this.slotVerb.fill('');
     this.slotResource.fill('');
     this.slotSubresource.fill('');
-    this.headSec = NaN;
+    this.marked.fill(-1);
   }
 
   /** Reads heads with `reader` (null: in JavaScript) from a block at memory address `base`; a new reader starts empty. */
@@ -858,11 +878,14 @@ export class LineClassifier {
    * event is observed instead).
    */
   parsedHead(buf: Buffer, e: number): boolean {
-    return this.hTimeAt >= 0 && this.head(buf, e, this.hVerbAt, this.hObjAt, this.hTimeAt, this.hD, 0);
+    const at = this.hTimeAt;
+    // its second, from the bytes (the classifier did not read its key): `:"` before the value
+    if (at < 0 || buf[at] !== 0x3a || buf[at + 1] !== Q || !this.second(buf, e, at + 2)) return false;
+    return this.head(buf, e, this.hVerbAt, this.hObjAt, this.hD, 0);
   }
 
   /** The head in JavaScript: the reference, and the reader of every line the head reader declines. */
-  private jsHead(buf: Buffer, e: number, verbAt: number, objAt: number, timeAt: number): boolean {
+  private jsHead(buf: Buffer, e: number, verbAt: number, objAt: number): boolean {
     this.level = levelAt(buf, this.levelStart, this.levelEnd);
     const vs = verbAt + 8;
     const ve = shortString(buf, vs, e, 64);
@@ -870,8 +893,6 @@ export class LineClassifier {
     this.verb = known(buf, vs, ve, VERBS, VERB_BYTES, this.names);
     this.resource = '';
     this.subresource = '';
-    // `:"` before the time's value
-    if (buf[timeAt] !== 0x3a || buf[timeAt + 1] !== Q || !this.second(buf, e, timeAt + 2)) return false;
     if (objAt < 0) return true;
     if (objAt < ve || buf[objAt - 1] !== 0x2c) return false;
     return this.objectRefFields(buf, e, objAt + 13);

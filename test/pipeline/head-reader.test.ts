@@ -7,7 +7,7 @@ import { generateCluster } from '../../bench/generate/index.js';
 import { DETECTOR_IDS } from '../../src/detectors/detector-set.js';
 import { eventTime } from '../../src/event/time.js';
 import type { AuditEvent } from '../../src/event/types.js';
-import { COUNTED, HEAD_SLOTS, MISS, NEW_SECOND, SAMPLE } from '../../src/pipeline/head-reader.js';
+import { COUNTED, HEAD_SLOTS, MISS, SAMPLE } from '../../src/pipeline/head-reader.js';
 import { FACT, LAZY, LineClassifier, NODE, SKIP } from '../../src/pipeline/line-classifier.js';
 import { literalSearch, simdAvailable, type LiteralSearch } from '../../src/pipeline/literal-search.js';
 import { planPrefilter, type PrefilterPlan } from '../../src/pipeline/prefilter.js';
@@ -117,7 +117,7 @@ const EDITS: [string, (l: string, r: () => number) => string][] = [
   }],
 ];
 
-test('the head reader reads the common form, keeps classes and the last second, and declines the rest', { skip: NO_HEADS }, () => {
+test('the head reader reads the common form, keeps classes, and declines the rest', { skip: NO_HEADS }, () => {
   const s = literalSearch([{ text: '"verb"', caseInsensitive: false }]);
   const h = s.heads!()!;
   assert.ok(h, 'a WebAssembly searcher has a head reader');
@@ -129,10 +129,10 @@ test('the head reader reads the common form, keeps classes and the last second, 
     const at = (k: string) => h.inputAddress + line.indexOf(k);
     const lv = line.indexOf('"level":"') + 9;
     const lvEnd = line.indexOf('"', lv);
-    return r.head(h.inputAddress + lv, h.inputAddress + lvEnd, at('"verb":"') + 8, h.inputAddress + line.length, obj ? at('"objectRef":{') : -1, at('"requestReceivedTimestamp"') + 26, 0);
+    return r.head(h.inputAddress + lv, h.inputAddress + lvEnd, at('"verb":"') + 8, h.inputAddress + line.length, obj ? at('"objectRef":{') : -1, 0);
   };
   const first = run(LINE);
-  assert.ok(first >= 0 && (first & MISS) !== 0 && (first & NEW_SECOND) !== 0, 'a new class and a new second');
+  assert.ok(first >= 0 && (first & MISS) !== 0, 'a new class');
   assert.equal((first >> 8) & 3, 0, 'Metadata');
   const mem = Buffer.from(h.buffer);
   const p = r.positions();
@@ -140,14 +140,12 @@ test('the head reader reads the common form, keeps classes and the last second, 
   assert.deepEqual([0, 2, 4].map((i) => mem.toString('latin1', p[i]!, p[i + 1]!)), ['get', 'pods', 'log']);
   assert.equal(p[0]! - base, LINE.indexOf('"verb":"') + 8);
   const again = run(LINE);
-  assert.equal(again, first & 255, 'the same class and second: the slot alone');
-  const later = run(LINE.replace('T08:00:00.000001Z', 'T08:00:01.000001Z'));
-  assert.equal(later, (first & 255) | NEW_SECOND);
+  assert.equal(again, first & 255, 'the same class: the slot alone');
+  assert.equal(run(LINE.replace('T08:00:00.000001Z', 'T08:00:01.000001Z')), first & 255, 'the time is not the reader\'s business');
   assert.ok((run(LINE.replace(',"subresource":"log"', '')) & MISS) !== 0, 'get pods without a subresource is another class');
   assert.ok(run(LINE, false) >= 0, 'no objectRef: a non-resource request');
   assert.equal(run(LINE.replace('"level":"Metadata"', '"level":"Meta"')), -1);
   assert.equal(run(LINE.replace('"verb":"get"', '"verb":"g\\u0065t"')), -1);
-  assert.equal(run(LINE.replace('00:00.000001Z', '00:00Z')), -1);
   assert.equal(run(LINE.replace('"resource":"pods"', '"resource":"po\\"ds"')), -1);
   // objectRef read to its end: the subresource anywhere after the resource, but the resource first and every key once
   assert.equal(run(LINE.replace('"apiVersion":"v1","subresource":"log"}', '"subresource":"log","apiVersion":"v1"}')) & 255, first & 255);
@@ -156,17 +154,6 @@ test('the head reader reads the common form, keeps classes and the last second, 
   assert.equal(run(LINE.replace('"name":"p"', '"name":"p","subresource":"exec"')), -1);
   assert.equal(run(LINE.replace('"name":"p"', '"name":"p\\"q"')), -1);
   assert.equal(run(LINE.replace('"name":"p"', '"name":1')), -1);
-  // a line declined after its second was read does not keep that second: the next line of it is a new second
-  // (else the caller, which parses the second only at NEW_SECOND, would give that line the second before)
-  const next = LINE.replace('T08:00:00.000001Z', 'T08:00:07.000001Z');
-  assert.equal(run(next.replace('"name":"p"', '"name":"p","resource":"secrets"')), -1);
-  assert.ok((run(next) & NEW_SECOND) !== 0, 'the second of a declined line is not kept');
-  // a second the pattern admits but no calendar has: reported new, and forgotten on request
-  const bad = LINE.replace('2026-03-02T08:00:00.000001Z', '2026-13-02T08:00:00.000001Z');
-  assert.ok((run(bad) & NEW_SECOND) !== 0);
-  assert.equal(run(bad) & NEW_SECOND, 0, 'kept until cleared');
-  r.clearSecond();
-  assert.ok((run(bad) & NEW_SECOND) !== 0);
 });
 
 for (const detectors of [false, true]) {
@@ -250,7 +237,7 @@ test('counting: a slot counts its lines once the caller has sampled its first on
     input.set(Buffer.from(line));
     const at = (k: string) => h.inputAddress + line.indexOf(k);
     const lv = line.indexOf('"level":"') + 9;
-    return r.head(h.inputAddress + lv, h.inputAddress + line.indexOf('"', lv), at('"verb":"') + 8, h.inputAddress + line.length, at('"objectRef":{'), at('"requestReceivedTimestamp"') + 26, count);
+    return r.head(h.inputAddress + lv, h.inputAddress + line.indexOf('"', lv), at('"verb":"') + 8, h.inputAddress + line.length, at('"objectRef":{'), count);
   };
   const first = run(LINE);
   const slot = first & 255;
@@ -261,10 +248,7 @@ test('counting: a slot counts its lines once the caller has sampled its first on
   assert.equal(run(LINE), slot);
   assert.equal(run(LINE), slot, 'until the caller says otherwise');
   assert.equal(counts[slot], 0);
-  // a new second is the caller's too (it records the second)
   r.setSlot(slot, 0, false);
-  assert.equal(run(LINE.replace('T08:00:00.000001Z', 'T08:00:01.000001Z')), slot | NEW_SECOND);
-  assert.equal(counts[slot], 0);
   // then lines are counted, except one in 1,024 at random, sampled
   let counted = 0;
   let sampled = 0;
@@ -322,16 +306,24 @@ test('counted heads add up: every skipped line is counted once, in its class, wi
   let at = 0;
   let skipped = 0;
   let byReader = 0;
+  // the event seconds the collector records: those of the lines handed to it
+  const recorded = new Set<number>();
   for (const l of lines) {
     const e = at + Buffer.byteLength(l);
     const kind = c.classify(buf, at, e, at);
     if (kind === SKIP || kind === LAZY || kind === NODE || kind === FACT) {
       skipped++;
-      const ev = JSON.parse(l) as { verb: string; objectRef?: { resource?: string; subresource?: string } };
+      const ev = JSON.parse(l) as { verb: string; objectRef?: { resource?: string; subresource?: string }; requestReceivedTimestamp: string };
       const k = `${ev.verb} ${ev.objectRef?.resource ?? ''} ${ev.objectRef?.subresource ?? ''}`;
       want.set(k, (want.get(k) ?? 0) + 1);
-      if (c.headCounted) byReader++;
-      else {
+      const sec = Math.floor(Date.parse(ev.requestReceivedTimestamp) / 1000);
+      assert.equal(c.sec, sec, 'the line\'s event second');
+      if (c.headCounted) {
+        byReader++;
+        // a line counted in the reader must be of a second the collector has already recorded
+        assert.ok(recorded.has(sec), `line ${at}: counted in the reader, its second ${sec} never recorded`);
+      } else {
+        recorded.add(sec);
         const key = `${c.verb} ${c.resource} ${c.subresource}`;
         assert.equal(key, k, 'the head handed to JavaScript is the line\'s');
         const seen = (inJs.get(key) ?? 0) + (inReader.get(key) ?? 0) + 1;
