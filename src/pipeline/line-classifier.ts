@@ -227,7 +227,7 @@ class RecentStrings {
 }
 const RECENT_SLOTS = 64;
 /** event seconds remembered as recorded (a power of two) */
-const MARKED_SLOTS = 16;
+const MARKED_SLOTS = 256;
 
 function levelAt(buf: Buffer, p: number, q: number): string {
   return known(buf, p, q, LEVELS, LEVEL_BYTES);
