@@ -12,8 +12,9 @@
  * it must give exactly what the JavaScript reader gives (a test compares
  * them on generated and mutated lines).
  *
- * It also keeps, in its memory, a small direct-mapped table of request classes (verb, resource, subresource as
- * eight-byte words, hashed and compared a word at a time): a line of a known
+ * It also keeps, in its memory, a small direct-mapped table of request
+ * classes (verb, resource, subresource as eight-byte words, hashed and
+ * compared a word at a time): a line of a known
  * class costs no string at all, and the caller maps the slot to the strings
  * it made when the class was new (MISS). Names longer than their words
  * (verb 16 bytes, resource 32, subresource 24) are read in JavaScript.
@@ -36,7 +37,7 @@
  *   starts and ends).
  */
 import {
-  moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_S, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_SUB, I64_AND, I64_EQZ, I64_EQ, I64_EXTEND_I32_U, I64_LOAD, I64_MUL, I64_NE, I64_OR, I64_SHR_U, I64_STORE, I64_XOR, I32_WRAP_I64, IF, I32_CTZ, LOOP, RETURN, SELECT, VOID, WA, word, word64, type WasmMemory, type WasmModule,
+  moduleAt, oneFunctionModule, BLOCK, BR, BR_IF, Code, END, I32_ADD, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GE_U, I32_GT_S, I32_GT_U, I32_LOAD, I32_LOAD8_U, I32_LT_U, I32_MUL, I32_NE, I32_OR, I32_SHL, I32_SHR_U, I32_STORE, I32_SUB, I64_AND, I64_EQZ, I64_EQ, I64_EXTEND_I32_U, I64_LOAD, I64_MUL, I64_OR, I64_SHR_U, I64_STORE, I64_XOR, I32_WRAP_I64, IF, I32_CTZ, LOOP, RETURN, SELECT, VOID, WA, word, word64, type WasmMemory, type WasmModule,
 } from './wasm-asm.js';
 import { SAMPLE_SEED, SKIPPED_SHIFT } from '../coverage/collector.js';
 
