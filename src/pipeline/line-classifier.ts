@@ -680,12 +680,11 @@ export class LineClassifier {
       const slot = 3 * ((this.keyT + this.keyD) & (MARKED_SLOTS - 1));
       const recorded = m[slot + 1] === this.keyT && m[slot] === this.keyD;
       if (recorded) this.sec = m[slot + 2]!;
-      else {
-        const ms = Date.parse(`${buf.toString('latin1', rrtAt + 28, rrtAt + 47)}Z`);
-        // no date (the judge's numbers are only digits): parsed, and the report takes stageTimestamp as eventTime does
-        if (Number.isNaN(ms)) return unclear;
-        this.sec = Math.floor(ms / 1000);
-      }
+      // with the detectors the event time is read already (and is a date); else the second is read from the bytes as
+      // for a parsed line's head, and no date (the judge's numbers are only digits) is parsed: the report then takes
+      // stageTimestamp, as eventTime does
+      else if (this.plan.detectors) this.sec = Math.floor(this.t / 1000);
+      else if (!this.second(buf, e, rrtAt + 28)) return unclear;
       // anything the head reader does not understand is parsed instead: the report then sees the event itself
       if (!this.head(buf, e, verbAt, objAt, this.headBase - shift, this.headTarget !== null && recorded ? 1 : 0)) return unclear;
       if (!recorded && this.headTarget !== null) {
